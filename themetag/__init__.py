@@ -1,0 +1,1 @@
+"""themetag: tag segments of Chinese education work reports with policy themes."""

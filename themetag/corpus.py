@@ -1,0 +1,130 @@
+"""Load and check labelled corpora (JSON Lines or CSV with text and label columns)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from themetag.labels import DEFAULT_LABELS, load_themes
+
+SHINGLE = 5
+MAX_SHARED_SHINGLES = 0.5
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: str
+    doc: str
+    text: str
+    label: str
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+    return rows
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _corpus_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix in {".jsonl", ".csv"})
+    return [path]
+
+
+def load_corpus(path: str | Path) -> list[Segment]:
+    """Read every segment under a corpus file or folder, in file and reading order."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"corpus not found: {path}")
+    segments = []
+    for file in _corpus_files(path):
+        rows = _read_csv(file) if file.suffix == ".csv" else _read_jsonl(file)
+        for number, row in enumerate(rows, 1):
+            if not row.get("text") or not row.get("label"):
+                raise ValueError(f"{file}: row {number} has no text or no label")
+            doc = str(row.get("doc") or file.stem)
+            segments.append(
+                Segment(str(row.get("id") or f"{doc}#{number}"), doc, row["text"], row["label"])
+            )
+    if not segments:
+        raise ValueError(f"no labelled segments in {path}")
+    return segments
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[str]:
+    """The set of character n-grams of a text, white space removed."""
+    compact = "".join(text.split())
+    return {compact[i : i + size] for i in range(len(compact) - size + 1)}
+
+
+def near_copies(segments: list[Segment]) -> list[tuple[Segment, Segment, float]]:
+    """Pairs of segments from different reports sharing over half of their 5-grams."""
+    grams = [shingles(s.text) for s in segments]
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, gram_set in enumerate(grams):
+        for gram in gram_set:
+            index[gram].append(i)
+    found = []
+    for i, gram_set in enumerate(grams):
+        if not gram_set:
+            continue
+        shared: Counter[int] = Counter()
+        for gram in gram_set:
+            for j in index[gram]:
+                if j != i and segments[j].doc != segments[i].doc:
+                    shared[j] += 1
+        for j, count in shared.items():
+            share = count / min(len(gram_set), len(grams[j]))
+            if share > MAX_SHARED_SHINGLES and i < j:
+                found.append((segments[i], segments[j], share))
+    return found
+
+
+def problems(segments: list[Segment], theme_ids: set[str]) -> list[str]:
+    """Everything wrong with a corpus: unknown labels, duplicate ids, near copies."""
+    found = [f"{s.id}: unknown label {s.label!r}" for s in segments if s.label not in theme_ids]
+    counts = Counter(s.id for s in segments)
+    found += [f"{seg_id}: id used {n} times" for seg_id, n in counts.items() if n > 1]
+    for a, b, share in near_copies(segments):
+        found.append(f"{a.id} ~ {b.id}: {share:.0%} of 5-grams shared across reports")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m themetag.corpus check [PATH]`: list the corpus's problems and counts."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] != "check":
+        print("usage: python -m themetag.corpus check [PATH]", file=sys.stderr)
+        return 2
+    path = Path(args[1]) if len(args) > 1 else DEFAULT_LABELS.parent / "corpus"
+    segments = load_corpus(path)
+    themes = load_themes()
+    found = problems(segments, {t.id for t in themes})
+    counts = Counter(s.label for s in segments)
+    docs = len({s.doc for s in segments})
+    print(f"{len(segments)} segments in {docs} reports")
+    for theme in themes:
+        print(f"  {theme.id:20s} {counts[theme.id]:5d}")
+    for line in found:
+        print(line)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Text normalisation before featurisation: width, script, case, figures and spacing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# PDF and 文库 extraction put spaces between Chinese characters; they carry no meaning.
+_SPACE_IN_CJK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff])")
+_SPACES = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_MASKS = re.compile(r"[x*×]{2,}")
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to simplified characters (OpenCC t2s)."""
+    return _to_simplified().convert(text)
+
+
+def normalize(text: str) -> str:
+    """The canonical form a segment is featurised from: NFKC, simplified, lower case,
+    figures and masks (XX, **) folded, spacing inside Chinese removed."""
+    text = to_simplified(unicodedata.normalize("NFKC", text)).lower()
+    text = _DIGITS.sub("0", text)
+    text = _MASKS.sub("x", text)
+    text = _SPACE_IN_CJK.sub("", text)
+    return _SPACES.sub(" ", text).strip()
