@@ -58,10 +58,9 @@ def load_corpus(path: str | Path) -> list[Segment]:
         for number, row in enumerate(rows, 1):
             if not row.get("text") or not row.get("label"):
                 raise ValueError(f"{file}: row {number} has no text or no label")
-            doc = str(row.get("doc") or file.stem)
-            segments.append(
-                Segment(str(row.get("id") or f"{doc}#{number}"), doc, row["text"], row["label"])
-            )
+            # Without a report column each row counts as a report of its own.
+            doc = str(row.get("doc") or f"{file.stem}#{number}")
+            segments.append(Segment(str(row.get("id") or doc), doc, row["text"], row["label"]))
     if not segments:
         raise ValueError(f"no labelled segments in {path}")
     return segments
@@ -74,7 +73,7 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
 
 
 def near_copies(segments: list[Segment]) -> list[tuple[Segment, Segment, float]]:
-    """Pairs of segments from different reports sharing over half of their 5-grams."""
+    """Pairs of segments from different reports sharing over half of their 5-grams (Jaccard)."""
     grams = [shingles(s.text) for s in segments]
     index: dict[str, list[int]] = defaultdict(list)
     for i, gram_set in enumerate(grams):
@@ -90,7 +89,7 @@ def near_copies(segments: list[Segment]) -> list[tuple[Segment, Segment, float]]
                 if j != i and segments[j].doc != segments[i].doc:
                     shared[j] += 1
         for j, count in shared.items():
-            share = count / min(len(gram_set), len(grams[j]))
+            share = count / (len(gram_set) + len(grams[j]) - count)
             if share > MAX_SHARED_SHINGLES and i < j:
                 found.append((segments[i], segments[j], share))
     return found
@@ -112,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] != "check":
         print("usage: python -m themetag.corpus check [PATH]", file=sys.stderr)
         return 2
-    path = Path(args[1]) if len(args) > 1 else DEFAULT_LABELS.parent / "corpus"
+    path = Path(args[1]) if len(args) > 1 else DEFAULT_LABELS.parent / "corpus" / "docs"
     segments = load_corpus(path)
     themes = load_themes()
     found = problems(segments, {t.id for t in themes})

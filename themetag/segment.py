@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 CN_NUMERALS = "一二三四五六七八九十"
 _NUMERAL = f"[{CN_NUMERALS}]{{1,3}}"
@@ -162,7 +163,7 @@ def split_report(text: str) -> list[Span]:
     spans = []
     for start, end, masks in _paragraphs(text):
         cuts = [start, *_item_starts(text, start, end, masks), end]
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in pairwise(cuts):
             span = _trimmed(text, a, b)
             if span:
                 spans.append(span)

@@ -1,0 +1,133 @@
+"""Classification: a TF-IDF + calibrated linear classifier, saved in a format that runs no code."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import skops.io as sio
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from themetag.features import build_featurizer
+from themetag.normalize import normalize
+from themetag.settings import Settings
+
+MODEL_FILE = "themetag.skops"
+CARD_FILE = "card.json"
+# Every type a themetag model file may hold beyond what skops trusts by default. Loading
+# refuses any other type, so a crafted file cannot make the loader call arbitrary code.
+TRUSTED_TYPES = [
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "themetag.features.jieba_words",
+]
+
+
+class ModelFileError(ValueError):
+    """A model file that is missing, damaged, untrusted or from an incompatible version."""
+
+
+def _linear_classifier(settings: Settings) -> LinearSVC | LogisticRegression:
+    if settings.classifier == "linear_svc":
+        return LinearSVC(C=settings.regularization, class_weight=settings.class_weight)
+    if settings.classifier == "logistic":
+        return LogisticRegression(
+            C=settings.regularization, class_weight=settings.class_weight, max_iter=2000
+        )
+    raise ValueError(f"unknown classifier {settings.classifier!r}: linear_svc or logistic")
+
+
+class ThemeModel:
+    """Themes of segments from their text: fit, predict_proba, save, load."""
+
+    def __init__(self, settings: Settings | None = None, names: dict[str, str] | None = None):
+        self.settings = settings or Settings()
+        self.names = dict(names or {})
+        self.card: dict = {}
+        self.pipeline: Pipeline | None = None
+
+    @property
+    def classes_(self) -> list[str]:
+        return [str(c) for c in self.pipeline.classes_]
+
+    def fit(
+        self, texts: Sequence[str], labels: Sequence[str], groups: Sequence[str] | None = None
+    ) -> ThemeModel:
+        """Fit on segments; calibration folds keep each report (group) on one side."""
+        groups = list(groups) if groups is not None else list(range(len(texts)))
+        folds = min(self.settings.folds, len(set(groups)))
+        splits = list(GroupKFold(n_splits=folds).split(texts, labels, groups))
+        calibrated = CalibratedClassifierCV(
+            _linear_classifier(self.settings),
+            method=self.settings.calibration,
+            cv=splits,
+            ensemble=False,
+        )
+        self.pipeline = Pipeline(
+            [("features", build_featurizer(self.settings)), ("classifier", calibrated)]
+        )
+        self.pipeline.fit([normalize(t) for t in texts], list(labels))
+        # Fold indices and the terms cut by min_df are only needed while fitting; dropping
+        # them keeps the saved file small.
+        calibrated.set_params(cv=folds)
+        for _, vectorizer in self.pipeline.named_steps["features"].transformer_list:
+            vectorizer.stop_words_ = None
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities, one row per text, columns in `classes_` order."""
+        if self.pipeline is None:
+            raise RuntimeError("the model is not fitted: call fit() or ThemeModel.load()")
+        return self.pipeline.predict_proba([normalize(t) for t in texts])
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the model file and its card (JSON) into a directory."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        card = {**self.card, "themes": self.names, "settings": self.settings.as_dict()}
+        temporary = directory / (MODEL_FILE + ".partial")
+        sio.dump(self.pipeline, temporary, compression=zipfile.ZIP_DEFLATED)
+        temporary.replace(directory / MODEL_FILE)
+        card_text = json.dumps(card, ensure_ascii=False, indent=2)
+        (directory / (CARD_FILE + ".partial")).write_text(card_text + "\n", encoding="utf-8")
+        (directory / (CARD_FILE + ".partial")).replace(directory / CARD_FILE)
+        return directory
+
+    @classmethod
+    def load(cls, path: str | Path) -> ThemeModel:
+        """Load a model directory (or its model file) saved by `save`; runs no code from it."""
+        path = Path(path)
+        directory = path if path.is_dir() else path.parent
+        model_file = path / MODEL_FILE if path.is_dir() else path
+        card_file = directory / CARD_FILE
+        if not model_file.is_file():
+            raise ModelFileError(f"no model file at {model_file}: run `python train.py` first")
+        try:
+            card = json.loads(card_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ModelFileError(f"model card {card_file} is missing or damaged: {error}") from None
+        try:
+            pipeline = sio.load(model_file, trusted=TRUSTED_TYPES)
+        except Exception as error:  # skops raises many kinds for a bad or hostile file
+            raise ModelFileError(
+                f"cannot load model file {model_file}: {type(error).__name__}: {error}"
+            ) from None
+        settings_fields = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in card.get("settings", {}).items()
+        }
+        try:
+            settings = Settings(**settings_fields)
+        except TypeError as error:
+            raise ModelFileError(
+                f"model card {card_file} is from an incompatible version: {error}"
+            ) from None
+        model = cls(settings, card.get("themes", {}))
+        model.card, model.pipeline = card, pipeline
+        return model

@@ -1,0 +1,24 @@
+"""Training settings: the one place where features and classifier are configured."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Features, classifier and evaluation settings used by `python train.py`."""
+
+    char_ngrams: tuple[int, int] = (1, 3)
+    use_words: bool = True
+    min_df: int = 2
+    sublinear_tf: bool = True
+    classifier: str = "linear_svc"
+    regularization: float = 0.5
+    class_weight: str | None = "balanced"
+    calibration: str = "sigmoid"
+    folds: int = 5
+    seed: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,127 @@
+"""The public API: tag a segment, many segments, or a whole report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from themetag.classify import ThemeModel
+from themetag.labels import PROJECT_ROOT
+from themetag.segment import split_report
+
+DEFAULT_MODEL_DIR = PROJECT_ROOT / "model"
+_default_model: ThemeModel | None = None
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A segment's theme, its Chinese name, calibrated confidence and every theme ranked."""
+
+    theme: str
+    name: str
+    confidence: float
+    ranking: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class TaggedSegment:
+    """One segment of a report: its number, offsets in the report, text and Tag."""
+
+    number: int
+    start: int
+    end: int
+    text: str
+    tag: Tag
+
+
+@dataclass(frozen=True)
+class ThemeShare:
+    """How much of a report one theme takes, by segments and by characters."""
+
+    theme: str
+    name: str
+    segments: int
+    segment_share: float
+    characters: int
+    character_share: float
+
+
+@dataclass(frozen=True)
+class ReportTags:
+    """A tagged report: its segments in reading order and its theme profile."""
+
+    segments: list[TaggedSegment]
+    profile: list[ThemeShare]
+
+
+def load_model(path: str | Path | None = None) -> ThemeModel:
+    """Load a model directory; with no path, the default model, once, then reused."""
+    global _default_model
+    if path is not None:
+        return ThemeModel.load(path)
+    if _default_model is None:
+        _default_model = ThemeModel.load(os.environ.get("THEMETAG_MODEL") or DEFAULT_MODEL_DIR)
+    return _default_model
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"expected text as str, got {type(text).__name__}")
+    if not text.strip():
+        raise ValueError("expected text with content, got an empty or whitespace-only string")
+    return text
+
+
+def tag_many(texts: Iterable[str], model: ThemeModel | None = None) -> list[Tag]:
+    """Tag many segments with one featurisation pass over the whole batch."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("tag_many expects a list of texts; use tag() for a single text")
+    texts = [_check_text(t) for t in texts]
+    if not texts:
+        return []
+    model = model or load_model()
+    classes = model.classes_
+    tags = []
+    for row in model.predict_proba(texts):
+        order = row.argsort()[::-1]
+        ranking = tuple((classes[i], float(row[i])) for i in order)
+        best = ranking[0][0]
+        tags.append(Tag(best, model.names.get(best, best), ranking[0][1], ranking))
+    return tags
+
+
+def tag(text: str, model: ThemeModel | None = None) -> Tag:
+    """Tag one segment with its theme and calibrated confidence."""
+    return tag_many([_check_text(text)], model)[0]
+
+
+def theme_profile(segments: list[TaggedSegment], names: dict[str, str]) -> list[ThemeShare]:
+    """Shares of segments and characters per theme, largest character share first."""
+    counts: dict[str, list[int]] = {}
+    for segment in segments:
+        tally = counts.setdefault(segment.tag.theme, [0, 0])
+        tally[0] += 1
+        tally[1] += len(segment.text)
+    total_segments = max(len(segments), 1)
+    total_characters = max(sum(c for _, c in counts.values()), 1)
+    shares = [
+        ThemeShare(theme, names.get(theme, theme), n, n / total_segments, c, c / total_characters)
+        for theme, (n, c) in counts.items()
+    ]
+    return sorted(shares, key=lambda s: (-s.characters, s.theme))
+
+
+def tag_report(text: str, model: ThemeModel | None = None) -> ReportTags:
+    """Cut a whole report into segments, tag each, and profile the report's themes."""
+    spans = split_report(_check_text(text))
+    if not spans:
+        raise ValueError("the report has no segment with letters, digits or Chinese characters")
+    model = model or load_model()
+    tags = tag_many([s.text for s in spans], model)
+    segments = [
+        TaggedSegment(number, span.start, span.end, span.text, segment_tag)
+        for number, (span, segment_tag) in enumerate(zip(spans, tags, strict=True), 1)
+    ]
+    return ReportTags(segments, theme_profile(segments, model.names))
