@@ -11,7 +11,7 @@ import numpy as np
 import skops.io as sio
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
@@ -36,10 +36,17 @@ class ModelFileError(ValueError):
 
 def _linear_classifier(settings: Settings) -> LinearSVC | LogisticRegression:
     if settings.classifier == "linear_svc":
-        return LinearSVC(C=settings.regularization, class_weight=settings.class_weight)
+        return LinearSVC(
+            C=settings.regularization,
+            class_weight=settings.class_weight,
+            random_state=settings.seed,
+        )
     if settings.classifier == "logistic":
         return LogisticRegression(
-            C=settings.regularization, class_weight=settings.class_weight, max_iter=2000
+            C=settings.regularization,
+            class_weight=settings.class_weight,
+            max_iter=2000,
+            random_state=settings.seed,
         )
     raise ValueError(f"unknown classifier {settings.classifier!r}: linear_svc or logistic")
 
@@ -63,7 +70,8 @@ class ThemeModel:
         """Fit on segments; calibration folds keep each report (group) on one side."""
         groups = list(groups) if groups is not None else list(range(len(texts)))
         folds = min(self.settings.folds, len(set(groups)))
-        splits = list(GroupKFold(n_splits=folds).split(texts, labels, groups))
+        splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=self.settings.seed)
+        splits = list(splitter.split(texts, labels, groups))
         calibrated = CalibratedClassifierCV(
             _linear_classifier(self.settings),
             method=self.settings.calibration,

@@ -8,18 +8,18 @@ from itertools import pairwise
 
 CN_NUMERALS = "一二三四五六七八九十"
 _NUMERAL = f"[{CN_NUMERALS}]{{1,3}}"
-_DIGIT = "[0-90-9]{1,2}"
+_DIGIT = "[0-9\uff10-\uff19]{1,2}"
 # Where an enumeration marker may start a new item: a sentence or clause has just ended.
-_BOUNDARY = "。;;!!??::…\u201d\u300d)）"
+_BOUNDARY = "\u3002\uff1b;\uff01!\uff1f?\uff1a:\u2026\u201d\u300d)\uff09"
 _SPACE = " \t\u3000\xa0\r\n"
 # The end of a line that closes a sentence; a 文库 page break falls anywhere else.
-_SENTENCE_END = "。;;!!??::…\u201d\u300d)）.>》"
+_SENTENCE_END = _BOUNDARY + ".>\u300b"
 
 _MARKERS = re.compile(
-    rf"(?P<heading>{_NUMERAL}[、.．])"
+    rf"(?P<heading>{_NUMERAL}[、.\uff0e])"
     rf"|(?P<paren>[(（](?:{_NUMERAL}|{_DIGIT})[)）])"
     rf"|(?P<ordinal>{_NUMERAL}是)"
-    rf"|(?P<digit>{_DIGIT}(?:[、)）]|[.．](?![0-90-9])))"
+    rf"|(?P<digit>{_DIGIT}(?:[、)）]|[.\uff0e](?![0-9\uff10-\uff19])))"
     r"|(?P<circled>[\u2460-\u2473\u2474-\u2487])"
     r"|(?P<dash>——(?=[^—]{2,20}[。，,]))"
 )
@@ -129,7 +129,7 @@ def _item_starts(text: str, start: int, end: int, masks: list[tuple[int, int]]) 
                 # 一是 opens a list only where 二是 follows; 统一是 and 唯一是 open nothing.
                 accepted = previous not in _NOT_ORDINAL_BEFORE and "二是" in text[match.end() : end]
             else:
-                accepted = at_boundary or previous in ",，"
+                accepted = at_boundary or previous in ",\uff0c"
         elif kind == "digit":
             number = _number(match.group())
             # Items glued to their heading (`…明显提高1、“双常规”…`) keep their count.

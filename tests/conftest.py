@@ -1,0 +1,40 @@
+"""Shared fixtures: the seeds (when present), a small corpus and a model trained on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from themetag.classify import ThemeModel
+from themetag.corpus import load_corpus
+from themetag.labels import PROJECT_ROOT, load_themes
+
+SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
+CORPUS = PROJECT_ROOT / "corpus" / "docs"
+
+
+@pytest.fixture(scope="session")
+def seed_files() -> list[Path]:
+    files = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+    if not files:
+        pytest.skip("../shared/seeds is not present")
+    return files
+
+
+@pytest.fixture(scope="session")
+def small_corpus_dir(tmp_path_factory) -> Path:
+    """About a third of the project's reports, copied to a temporary folder."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for file in sorted(CORPUS.glob("*.jsonl"))[::3]:
+        (folder / file.name).write_bytes(file.read_bytes())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_model(small_corpus_dir) -> ThemeModel:
+    segments = load_corpus(small_corpus_dir)
+    names = {t.id: t.name for t in load_themes()}
+    return ThemeModel(names=names).fit(
+        [s.text for s in segments], [s.label for s in segments], [s.doc for s in segments]
+    )

@@ -1,0 +1,90 @@
+import math
+
+import pytest
+
+from themetag import Tag, load_model, tag, tag_many, tag_report
+from themetag.labels import load_themes
+from themetag.normalize import to_simplified
+
+THEME_IDS = {t.id for t in load_themes()}
+AID = (
+    "全年发放国家助学金和营养改善计划补助资金860万元，惠及家庭经济困难学生4120人次，做到应助尽助。"
+)
+SAFETY = "开展校园安全隐患大排查，整改消防、校舍隐患27处，组织防溺水专题教育和应急疏散演练。"
+REPORT = (
+    "XX县教育局2019年工作总结\n"
+    "今年以来，我局在县委县政府领导下，各项工作取得新成效。\n"
+    "一、安全工作。一是" + SAFETY + "二是落实校车安全管理，签订安全责任书。\n"
+    "二、学生资助。" + AID + "\n"
+)
+
+
+def test_tag_returns_a_theme_its_name_and_a_ranked_distribution():
+    result = tag(AID)
+    assert isinstance(result, Tag)
+    assert result.theme in THEME_IDS
+    assert result.name == load_model().names[result.theme]
+    assert result.ranking[0] == (result.theme, result.confidence)
+    assert {theme for theme, _ in result.ranking} == set(load_model().classes_)
+    probabilities = [p for _, p in result.ranking]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert math.isclose(sum(probabilities), 1.0, abs_tol=1e-6)
+    assert 0.0 <= result.confidence <= 1.0
+
+
+def test_the_shipped_model_tells_clear_themes_apart():
+    assert tag(AID).theme == "student_aid"
+    assert tag(SAFETY).theme == "safety"
+
+
+def test_tag_many_equals_tag_one_by_one():
+    texts = [AID, SAFETY, "首页 > 要闻动态 > 部门速递"]
+    assert tag_many(texts) == [tag(t) for t in texts]
+    assert tag_many([]) == []
+
+
+def test_traditional_text_gets_the_same_tag_as_its_simplified_form():
+    traditional = "全年發放國家助學金和營養改善計劃補助資金860萬元，惠及家庭經濟困難學生4120人次。"
+    assert tag(traditional) == tag(to_simplified(traditional))
+
+
+def test_text_without_chinese_still_gets_a_tag():
+    assert tag("Page 3 of 7 | Download PDF").theme in THEME_IDS
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t", None, 42, b"\xe5\xad\xa6"])
+def test_bad_input_gets_a_clear_error(bad):
+    expected = ValueError if isinstance(bad, str) else TypeError
+    with pytest.raises(expected, match="text"):
+        tag(bad)
+
+
+def test_tag_many_refuses_a_single_string_and_bad_members():
+    with pytest.raises(TypeError, match="list"):
+        tag_many(AID)
+    with pytest.raises(TypeError):
+        tag_many([AID, None])
+
+
+def test_tag_report_gives_segments_with_offsets_and_a_profile():
+    result = tag_report(REPORT)
+    assert [s.number for s in result.segments] == list(range(1, len(result.segments) + 1))
+    for segment in result.segments:
+        assert REPORT[segment.start : segment.end] == segment.text
+        assert segment.tag.theme in THEME_IDS
+    assert [s.text[:5] for s in result.segments[2:5]] == ["一、安全工", "一是开展校", "二是落实校"]
+    assert result.segments[-1].text.startswith("二、学生资助。全年发放")
+    assert math.isclose(sum(s.segment_share for s in result.profile), 1.0)
+    assert math.isclose(sum(s.character_share for s in result.profile), 1.0)
+    assert sum(s.segments for s in result.profile) == len(result.segments)
+    shares = [s.character_share for s in result.profile]
+    assert shares == sorted(shares, reverse=True)
+
+
+def test_tag_report_refuses_a_report_with_no_text():
+    with pytest.raises(ValueError, match="segment"):
+        tag_report("——\n。。\n")
+
+
+def test_the_default_model_is_loaded_once():
+    assert load_model() is load_model()

@@ -1,0 +1,20 @@
+from themetag.normalize import normalize, to_simplified
+
+
+def test_full_width_digits_letters_and_punctuation_fold_to_half_width():
+    assert normalize("２０２１年ＡＢＣ，") == normalize("2021年abc,")
+
+
+def test_traditional_characters_become_simplified():
+    assert to_simplified("學校資助工作總結") == "学校资助工作总结"
+    assert normalize("國家助學金發放") == normalize("国家助学金发放")
+
+
+def test_figures_and_masks_are_folded():
+    assert normalize("投入3695.5万元") == normalize("投入12万元")
+    assert normalize("XX县**局") == normalize("xxx县xx局")
+
+
+def test_spaces_inside_chinese_text_are_removed_but_words_keep_one_space():
+    assert normalize("全 市学校 布局\u3000调整") == "全市学校布局调整"
+    assert normalize("smart   campus  plan") == "smart campus plan"
