@@ -4,7 +4,7 @@ import pytest
 
 from themetag import Tag, load_model, tag, tag_many, tag_report
 from themetag.labels import load_themes
-from themetag.normalize import to_simplified
+from themetag.normalize import normalize, to_simplified
 
 THEME_IDS = {t.id for t in load_themes()}
 AID = (
@@ -88,3 +88,23 @@ def test_tag_report_refuses_a_report_with_no_text():
 
 def test_the_default_model_is_loaded_once():
     assert load_model() is load_model()
+
+
+def test_needs_review_follows_the_threshold_in_the_model_card():
+    model = load_model()
+    threshold = model.card["review"]["threshold"]
+    assert 0.0 < threshold < 1.0
+    results = tag_many([AID, SAFETY, "三、下一步打算", "附件2", "其他工作"])
+    assert [r.needs_review for r in results] == [r.confidence < threshold for r in results]
+    assert any(r.needs_review for r in results) and not all(r.needs_review for r in results)
+
+
+def test_explain_returns_the_terms_that_pushed_the_decision():
+    result = tag(AID, explain=True)
+    assert result.explanation and len(result.explanation) <= 8
+    terms = [term for term, _ in result.explanation]
+    weights = [weight for _, weight in result.explanation]
+    assert weights == sorted(weights, reverse=True) and weights[-1] > 0
+    assert all(term in normalize(AID) for term in terms)
+    assert any(term in {"资助", "助学", "助学金", "营养", "困难", "补助"} for term in terms)
+    assert tag(AID).explanation is None

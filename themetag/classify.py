@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import skops.io as sio
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
@@ -26,6 +27,7 @@ CARD_FILE = "card.json"
 TRUSTED_TYPES = [
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    "sklearn.calibration._TemperatureScaling",
     "themetag.features.jieba_words",
 ]
 
@@ -34,7 +36,8 @@ class ModelFileError(ValueError):
     """A model file that is missing, damaged, untrusted or from an incompatible version."""
 
 
-def _linear_classifier(settings: Settings) -> LinearSVC | LogisticRegression:
+def _base_classifier(settings: Settings):
+    """The uncalibrated classifier the settings name; `regularization` is C or alpha."""
     if settings.classifier == "linear_svc":
         return LinearSVC(
             C=settings.regularization,
@@ -45,10 +48,21 @@ def _linear_classifier(settings: Settings) -> LinearSVC | LogisticRegression:
         return LogisticRegression(
             C=settings.regularization,
             class_weight=settings.class_weight,
-            max_iter=2000,
+            max_iter=3000,
             random_state=settings.seed,
         )
-    raise ValueError(f"unknown classifier {settings.classifier!r}: linear_svc or logistic")
+    if settings.classifier == "sgd":
+        return SGDClassifier(
+            loss="modified_huber",
+            alpha=settings.regularization,
+            class_weight=settings.class_weight,
+            random_state=settings.seed,
+        )
+    if settings.classifier == "complement_nb":
+        return ComplementNB(alpha=settings.regularization)
+    raise ValueError(
+        f"unknown classifier {settings.classifier!r}: linear_svc, logistic, sgd or complement_nb"
+    )
 
 
 class ThemeModel:
@@ -59,6 +73,7 @@ class ThemeModel:
         self.names = dict(names or {})
         self.card: dict = {}
         self.pipeline: Pipeline | None = None
+        self._feature_names: list[str] | None = None
 
     @property
     def classes_(self) -> list[str]:
@@ -73,7 +88,7 @@ class ThemeModel:
         splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=self.settings.seed)
         splits = list(splitter.split(texts, labels, groups))
         calibrated = CalibratedClassifierCV(
-            _linear_classifier(self.settings),
+            _base_classifier(self.settings),
             method=self.settings.calibration,
             cv=splits,
             ensemble=False,
@@ -94,6 +109,34 @@ class ThemeModel:
         if self.pipeline is None:
             raise RuntimeError("the model is not fitted: call fit() or ThemeModel.load()")
         return self.pipeline.predict_proba([normalize(t) for t in texts])
+
+    @property
+    def review_threshold(self) -> float:
+        """Confidence below which a tag should be checked by a person (from the model card)."""
+        return float(self.card.get("review", {}).get("threshold", 0.0))
+
+    def explain(self, text: str, theme: str, top: int = 8) -> list[tuple[str, float]]:
+        """The terms of a text that push it most towards a theme, with their weights."""
+        features = self.pipeline.named_steps["features"]
+        base = self.pipeline.named_steps["classifier"].calibrated_classifiers_[0].estimator
+        if not hasattr(base, "coef_"):
+            raise ValueError(f"{self.settings.classifier} models cannot explain their decisions")
+        if self._feature_names is None:
+            self._feature_names = [n.split("__", 1)[1] for n in features.get_feature_names_out()]
+        row = features.transform([normalize(text)]).tocsr()
+        # The base estimator was fitted on encoded labels, in the order of classes_.
+        weights = np.asarray(base.coef_[self.classes_.index(theme)])
+        contributions = row.data * weights[row.indices]
+        terms: list[tuple[str, float]] = []
+        for position in np.argsort(-contributions, kind="stable"):
+            if contributions[position] <= 0 or len(terms) == top:
+                break
+            term = self._feature_names[row.indices[position]].strip()
+            readable = any(c.isalpha() for c in term)
+            # Overlapping n-grams repeat one another; keep the strongest form of each.
+            if readable and not any(term in kept or kept in term for kept, _ in terms):
+                terms.append((term, round(float(contributions[position]), 4)))
+        return terms
 
     def save(self, directory: str | Path) -> Path:
         """Write the model file and its card (JSON) into a directory."""

@@ -16,13 +16,17 @@ class Theme:
     id: str
     name: str
     description: str
+    keywords: tuple[str, ...] = ()
 
 
 def load_themes(path: str | Path = DEFAULT_LABELS) -> list[Theme]:
     """Read the themes of a labels file, in their order of precedence."""
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
-    themes = [Theme(t["id"], t["name"], t.get("description", "")) for t in data["themes"]]
+    themes = [
+        Theme(t["id"], t["name"], t.get("description", ""), tuple(t.get("keywords") or ()))
+        for t in data["themes"]
+    ]
     ids = [t.id for t in themes]
     if len(set(ids)) != len(ids):
         raise ValueError(f"{path}: duplicate theme ids")

@@ -9,14 +9,17 @@ from dataclasses import asdict, dataclass
 class Settings:
     """Features, classifier and evaluation settings used by `python train.py`."""
 
-    char_ngrams: tuple[int, int] = (1, 3)
+    char_ngrams: tuple[int, int] | None = (1, 3)
     use_words: bool = True
     min_df: int = 2
     sublinear_tf: bool = True
+    # linear_svc, logistic, sgd or complement_nb; regularization is C for the first two
+    # and alpha for the others.
     classifier: str = "linear_svc"
     regularization: float = 0.5
     class_weight: str | None = "balanced"
-    calibration: str = "sigmoid"
+    calibration: str = "temperature"
+    review_precision: float = 0.95
     folds: int = 5
     seed: int = 0
 

@@ -17,12 +17,17 @@ _default_model: ThemeModel | None = None
 
 @dataclass(frozen=True)
 class Tag:
-    """A segment's theme, its Chinese name, calibrated confidence and every theme ranked."""
+    """A segment's theme, its Chinese name, calibrated confidence and every theme ranked.
+
+    `needs_review` is true below the model's review threshold; `explanation` holds the terms
+    that pushed the decision most, when asked for."""
 
     theme: str
     name: str
     confidence: float
     ranking: tuple[tuple[str, float], ...]
+    needs_review: bool = False
+    explanation: tuple[tuple[str, float], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,9 @@ def _check_text(text: object) -> str:
     return text
 
 
-def tag_many(texts: Iterable[str], model: ThemeModel | None = None) -> list[Tag]:
+def tag_many(
+    texts: Iterable[str], model: ThemeModel | None = None, explain: bool = False
+) -> list[Tag]:
     """Tag many segments with one featurisation pass over the whole batch."""
     if isinstance(texts, (str, bytes)):
         raise TypeError("tag_many expects a list of texts; use tag() for a single text")
@@ -83,18 +90,21 @@ def tag_many(texts: Iterable[str], model: ThemeModel | None = None) -> list[Tag]
         return []
     model = model or load_model()
     classes = model.classes_
+    threshold = model.review_threshold
     tags = []
-    for row in model.predict_proba(texts):
-        order = row.argsort()[::-1]
+    for text, row in zip(texts, model.predict_proba(texts), strict=True):
+        order = row.argsort(kind="stable")[::-1]
         ranking = tuple((classes[i], float(row[i])) for i in order)
-        best = ranking[0][0]
-        tags.append(Tag(best, model.names.get(best, best), ranking[0][1], ranking))
+        best, confidence = ranking[0]
+        explanation = tuple(model.explain(text, best)) if explain else None
+        name = model.names.get(best, best)
+        tags.append(Tag(best, name, confidence, ranking, confidence < threshold, explanation))
     return tags
 
 
-def tag(text: str, model: ThemeModel | None = None) -> Tag:
-    """Tag one segment with its theme and calibrated confidence."""
-    return tag_many([_check_text(text)], model)[0]
+def tag(text: str, model: ThemeModel | None = None, explain: bool = False) -> Tag:
+    """Tag one segment with its theme and calibrated confidence (and, if asked, why)."""
+    return tag_many([_check_text(text)], model, explain)[0]
 
 
 def theme_profile(segments: list[TaggedSegment], names: dict[str, str]) -> list[ThemeShare]:

@@ -76,6 +76,31 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray) -> f
     return float(error)
 
 
+def review_threshold(
+    confidence: np.ndarray, correct: np.ndarray, precision: float
+) -> tuple[float, float, float]:
+    """The lowest confidence above which predictions are at least `precision` correct.
+
+    Returns the threshold, the share of segments at or above it and their accuracy."""
+    order = np.argsort(-confidence, kind="stable")
+    running = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
+    good = np.flatnonzero(running >= precision)
+    if not len(good):
+        return 1.0, 0.0, 0.0
+    threshold = float(confidence[order[good[-1]]])
+    above = confidence >= threshold
+    return threshold, float(above.mean()), float(correct[above].mean())
+
+
+def report_folds(segments: list[Segment], settings: Settings) -> list[tuple[np.ndarray, ...]]:
+    """Train/test index pairs in which each report sits wholly on one side."""
+    splitter = StratifiedGroupKFold(
+        n_splits=settings.folds, shuffle=True, random_state=settings.seed
+    )
+    labels = [s.label for s in segments]
+    return list(splitter.split(labels, labels, [s.doc for s in segments]))
+
+
 def out_of_fold_probabilities(
     segments: list[Segment], settings: Settings, names: dict[str, str]
 ) -> tuple[np.ndarray, list[str]]:
@@ -85,10 +110,7 @@ def out_of_fold_probabilities(
     groups = [s.doc for s in segments]
     classes = sorted(set(labels))
     probabilities = np.zeros((len(segments), len(classes)))
-    splitter = StratifiedGroupKFold(
-        n_splits=settings.folds, shuffle=True, random_state=settings.seed
-    )
-    for train, test in splitter.split(texts, labels, groups):
+    for train, test in report_folds(segments, settings):
         model = ThemeModel(settings, names).fit(
             [texts[i] for i in train], labels[train], [groups[i] for i in train]
         )
@@ -176,11 +198,17 @@ def train(
     predicted = [classes[i] for i in probabilities.argmax(axis=1)]
     cross_validated = evaluate(gold, predicted, theme_ids)
     confidence = probabilities.max(axis=1)
-    ece = expected_calibration_error(confidence, np.array(gold) == np.array(predicted))
+    correct = np.array(gold) == np.array(predicted)
+    ece = expected_calibration_error(confidence, correct)
+    threshold, share, accuracy = review_threshold(confidence, correct, settings.review_precision)
     _print_evaluation(
         f"{settings.folds}-fold cross-validation grouped by report", cross_validated, names
     )
     print(f"  expected calibration error ({CALIBRATION_BINS} bins, out of fold): {ece:.4f}")
+    print(
+        f"  needs_review below confidence {threshold:.3f}: {share:.1%} of segments are above it,"
+        f" {accuracy:.1%} of them correct"
+    )
 
     model = ThemeModel(settings, names).fit(
         [s.text for s in segments], gold, [s.doc for s in segments]
@@ -192,6 +220,12 @@ def train(
             "fingerprint": corpus_fingerprint(segments),
         },
         "cross_validation": {**cross_validated.as_dict(), "ece": round(ece, 4)},
+        "review": {
+            "threshold": round(threshold, 4),
+            "share_above": round(share, 4),
+            "accuracy_above": round(accuracy, 4),
+            "target_accuracy": settings.review_precision,
+        },
         "libraries": _library_versions(),
     }
     if seed_labels.is_file() and seeds.is_dir():
