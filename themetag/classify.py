@@ -74,6 +74,7 @@ class ThemeModel:
         self.card: dict = {}
         self.pipeline: Pipeline | None = None
         self._feature_names: list[str] | None = None
+        self.path: Path | None = None
 
     @property
     def classes_(self) -> list[str]:
@@ -180,5 +181,5 @@ class ThemeModel:
                 f"model card {card_file} is from an incompatible version: {error}"
             ) from None
         model = cls(settings, card.get("themes", {}))
-        model.card, model.pipeline = card, pipeline
+        model.card, model.pipeline, model.path = card, pipeline, directory
         return model

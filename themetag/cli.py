@@ -1,69 +1,204 @@
-"""The command line: `themetag tag FILE...` and `themetag train`."""
+"""The command line: `themetag tag PATH...` and `themetag train`."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from themetag.classify import ModelFileError
-from themetag.read import UnreadableReport, read_report
-from themetag.tagger import TaggedSegment, load_model, tag_report
-from themetag.write import write_jsonl
+from tqdm import tqdm
+
+from themetag.batch import ReportResult, tag_files
+from themetag.classify import ModelFileError, ThemeModel
+from themetag.journal import Journal, JournalMismatch, run_key
+from themetag.page import write_page
+from themetag.readers import find_reports
+from themetag.tagger import load_model
+from themetag.write import (
+    ERROR_COLUMNS,
+    FORMATS,
+    output_paths,
+    write_csv,
+    write_table,
+    write_xlsx,
+)
+
+SEGMENT_COLUMNS = [
+    "report",
+    "segment",
+    "start",
+    "end",
+    "text",
+    "theme",
+    "name",
+    "confidence",
+    "runner_up",
+    "runner_up_name",
+    "runner_up_confidence",
+    "needs_review",
+]
 
 
-def segment_row(report: str, segment: TaggedSegment) -> dict:
-    """One output row: where the segment is, its text and its tag with the runner-up."""
-    runner_up, runner_up_confidence = segment.tag.ranking[1]
-    return {
-        "report": report,
-        "segment": segment.number,
-        "start": segment.start,
-        "end": segment.end,
-        "text": segment.text,
-        "theme": segment.tag.theme,
-        "name": segment.tag.name,
-        "confidence": round(segment.tag.confidence, 4),
-        "runner_up": runner_up,
-        "runner_up_confidence": round(runner_up_confidence, 4),
-    }
+class UsageError(Exception):
+    """A command line that cannot be run as given."""
 
 
-def _tag_files(paths: list[Path], failures: list[str]) -> Iterator[dict]:
-    model = load_model()
-    for path in paths:
-        try:
-            report = tag_report(read_report(path), model)
-        except (UnreadableReport, ValueError) as error:
-            failures.append(f"{path}: {error}")
-            continue
-        for segment in report.segments:
-            yield segment_row(str(path), segment)
+def _format(args: argparse.Namespace) -> str:
+    suffix = args.output.suffix.lower().lstrip(".") if args.output else ""
+    fmt = args.format or (suffix if suffix in FORMATS else "jsonl")
+    if args.output is None and fmt != "jsonl":
+        raise UsageError(f"--format {fmt} needs an output file: add -o FILE")
+    if args.resume and args.output is None:
+        raise UsageError("--resume needs the -o FILE of the interrupted run")
+    if args.jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
+    for target in [args.output, args.html]:
+        if target is not None:
+            folder = target.parent if str(target.parent) else Path(".")
+            if not folder.is_dir():
+                raise UsageError(f"cannot write {target}: folder {folder} does not exist")
+            if not os.access(folder, os.W_OK):
+                raise UsageError(f"cannot write {target}: folder {folder} is not writable")
+    return fmt
+
+
+def _write_outputs(results: list[ReportResult] | Journal, output: Path, fmt: str) -> list[Path]:
+    """The segments, profiles and (if any) errors tables, read afresh from the journal."""
+
+    def each() -> Iterator[ReportResult]:
+        return iter(results) if isinstance(results, list) else results.results()
+
+    def segments():
+        return (row for result in each() for row in result.rows)
+
+    def profiles():
+        return (result.profile for result in each() if result.profile)
+
+    def errors():
+        return ({"report": r.path, "error": r.error} for r in each() if r.error)
+
+    paths = output_paths(output, fmt)
+    profile_columns = list(next(profiles(), {"report": None}))
+    if fmt == "xlsx":
+        sheets = {
+            "segments": (SEGMENT_COLUMNS, segments()),
+            "profiles": (profile_columns, profiles()),
+        }
+        write_xlsx(sheets, paths["segments"])
+    else:
+        write_table(segments(), paths["segments"], fmt, SEGMENT_COLUMNS)
+        write_table(profiles(), paths["profiles"], fmt, profile_columns)
+    written = list(dict.fromkeys([paths["segments"], paths["profiles"]]))
+    if next(errors(), None):
+        write_csv(errors(), paths["errors"], ERROR_COLUMNS)
+        written.append(paths["errors"])
+    else:
+        paths["errors"].unlink(missing_ok=True)  # a stale list from an earlier run would mislead
+    return written
+
+
+def _run(args: argparse.Namespace, fmt: str, model: ThemeModel) -> int:
+    started = time.perf_counter()
+    reports = find_reports(args.paths)
+    if not reports:
+        print(
+            f"themetag tag: no report files found in {' '.join(map(str, args.paths))}",
+            file=sys.stderr,
+        )
+        return 1
+    journal = None
+    done: set[str] = set()
+    if args.output:
+        key = run_key(reports, model.card.get("corpus", {}).get("fingerprint", ""))
+        journal = Journal(Path(f"{args.output}.journal"), key)
+        done = journal.start(args.resume)
+    remaining = [path for path in reports if str(path) not in done]
+    progress = tqdm(
+        total=len(reports),
+        initial=len(reports) - len(remaining),
+        unit="report",
+        file=sys.stderr,
+        disable=args.quiet or not sys.stderr.isatty(),
+    )
+    kept: list[ReportResult] = []
+    for result in tag_files(remaining, jobs=args.jobs, model=model):
+        if journal:
+            journal.append(result)
+        else:
+            for row in result.rows:
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            if args.html:
+                kept.append(result)
+        progress.update()
+    progress.close()
+
+    results: list[ReportResult] | Journal = journal or kept
+    written = _write_outputs(results, args.output, fmt) if args.output else []
+    all_results = list(results.results()) if isinstance(results, Journal) else results
+    if args.html:
+        write_page(all_results, args.html, model.names)
+        written.append(args.html)
+    if journal:
+        journal.remove()
+    failures = [r for r in all_results if r.error]
+    if journal is None:
+        for failure in failures:
+            print(f"themetag tag: could not tag {failure.path}: {failure.error}", file=sys.stderr)
+    if not args.quiet:
+        segments = sum(len(r.rows) for r in all_results)
+        print(
+            f"themetag tag: {len(all_results) - len(failures)} reports tagged, {segments} segments,"
+            f" {len(failures)} failed, in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
+        for path in written:
+            print(f"  wrote {path}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def _tag_command(args: argparse.Namespace) -> int:
-    failures: list[str] = []
-    rows = _tag_files(args.files, failures)
-    if args.output:
-        write_jsonl(rows, args.output)
-    else:
-        for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-    for failure in failures:
-        print(f"themetag tag: could not tag {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    try:
+        fmt = _format(args)
+        model = load_model(args.model) if args.model else load_model()
+        return _run(args, fmt, model)
+    except UsageError as error:
+        print(f"themetag tag: {error}", file=sys.stderr)
+        return 2
+    except (ModelFileError, JournalMismatch) as error:
+        print(f"themetag tag: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"themetag tag: cannot write output: {error}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="themetag", description="Tag education work reports.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    tag = commands.add_parser(
+        "tag",
+        help="tag reports (txt, docx, pdf, html; files or folders)",
+        description="Tag reports: one row per segment, plus a theme profile per report.",
+    )
+    tag.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    tag.add_argument("-o", "--output", type=Path, help="output file (default: JSONL on stdout)")
+    tag.add_argument("--format", choices=FORMATS, help="output format (default: from -o suffix)")
+    tag.add_argument("--jobs", type=int, default=1, help="reports tagged in parallel (processes)")
+    tag.add_argument("--resume", action="store_true", help="continue an interrupted run of -o")
+    tag.add_argument("--html", type=Path, metavar="PAGE", help="also write an HTML page to look at")
+    tag.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
+    tag.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    commands.add_parser("train", help="train the model (same as python train.py)", add_help=False)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `themetag` console script."""
-    parser = argparse.ArgumentParser(prog="themetag", description="Tag education work reports.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    tag_parser = commands.add_parser("tag", help="tag plain-text reports, one JSON row per segment")
-    tag_parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    tag_parser.add_argument("-o", "--output", type=Path, help="JSON Lines file (default: stdout)")
-    commands.add_parser("train", help="train the model (same as python train.py)", add_help=False)
+    parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if args.command == "train":
         from themetag.training import main as train_main
@@ -71,14 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         return train_main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    try:
-        return _tag_command(args)
-    except ModelFileError as error:
-        print(f"themetag: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"themetag: cannot write output: {error}", file=sys.stderr)
-        return 2
+    return _tag_command(args)
 
 
 if __name__ == "__main__":

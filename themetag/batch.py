@@ -1,0 +1,101 @@
+"""Tagging many report files in order, in parallel if asked; a bad file never stops the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from joblib import Parallel, delayed
+
+from themetag.classify import ThemeModel
+from themetag.readers import UnreadableReport, read_report
+from themetag.tagger import ReportTags, TaggedSegment, load_model, tag_report
+
+_worker_models: dict[str, ThemeModel] = {}
+
+
+@dataclass
+class ReportResult:
+    """One report's output rows: a row per segment and its profile, or why it failed."""
+
+    path: str
+    rows: list[dict] = field(default_factory=list)
+    profile: dict | None = None
+    error: str | None = None
+
+
+def segment_row(report: str, segment: TaggedSegment, names: dict[str, str]) -> dict:
+    """One output row: where the segment is, its text and its tag with the runner-up."""
+    runner_up, runner_up_confidence = segment.tag.ranking[1]
+    return {
+        "report": report,
+        "segment": segment.number,
+        "start": segment.start,
+        "end": segment.end,
+        "text": segment.text,
+        "theme": segment.tag.theme,
+        "name": segment.tag.name,
+        "confidence": round(segment.tag.confidence, 4),
+        "runner_up": runner_up,
+        "runner_up_name": names.get(runner_up, runner_up),
+        "runner_up_confidence": round(runner_up_confidence, 4),
+        "needs_review": segment.tag.needs_review,
+    }
+
+
+def profile_row(report: str, tags: ReportTags, themes: list[str], top: int = 3) -> dict:
+    """A report's theme profile as one wide row: shares per theme and its top themes."""
+    shares = {share.theme: share for share in tags.profile}
+    row: dict = {
+        "report": report,
+        "segments": len(tags.segments),
+        "characters": sum(len(s.text) for s in tags.segments),
+        "top_themes": " ".join(share.theme for share in tags.profile[:top]),
+        "top_names": " ".join(share.name for share in tags.profile[:top]),
+    }
+    for theme in themes:
+        share = shares.get(theme)
+        row[f"{theme}_segment_share"] = round(share.segment_share, 4) if share else 0.0
+    for theme in themes:
+        share = shares.get(theme)
+        row[f"{theme}_character_share"] = round(share.character_share, 4) if share else 0.0
+    return row
+
+
+def tag_file(path: str | Path, model: ThemeModel) -> ReportResult:
+    """Read, segment and tag one report file; a file that cannot be read gives its reason."""
+    report = str(path)
+    try:
+        tags = tag_report(read_report(path), model)
+    except (UnreadableReport, ValueError) as error:
+        return ReportResult(report, error=str(error))
+    rows = [segment_row(report, segment, model.names) for segment in tags.segments]
+    return ReportResult(report, rows, profile_row(report, tags, model.classes_))
+
+
+def _tag_in_worker(path: Path, model_source: str | ThemeModel) -> ReportResult:
+    if isinstance(model_source, ThemeModel):
+        return tag_file(path, model_source)
+    # Each worker process loads the model once, not once per report.
+    if model_source not in _worker_models:
+        _worker_models[model_source] = load_model(model_source)
+    return tag_file(path, _worker_models[model_source])
+
+
+def tag_files(
+    paths: Iterable[str | Path], jobs: int = 1, model: ThemeModel | None = None
+) -> Iterator[ReportResult]:
+    """Tag report files, yielding one ReportResult per file in the order given.
+
+    With jobs > 1 the reports are tagged in that many processes; the results are the same."""
+    model = model or load_model()
+    paths = list(map(Path, paths))
+    if jobs == 1:
+        for path in paths:
+            yield tag_file(path, model)
+        return
+    source: str | ThemeModel = str(model.path) if model.path else model
+    yield from Parallel(n_jobs=jobs, return_as="generator")(
+        delayed(_tag_in_worker)(path, source) for path in paths
+    )

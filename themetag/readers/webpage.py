@@ -1,0 +1,19 @@
+"""Saved web pages (.html, .htm): the visible text, without scripts, styles and navigation."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+SUFFIXES = (".html", ".htm", ".xhtml")
+_HIDDEN = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form"]
+_BLOCKS = ["p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article"]
+
+
+def read(data: bytes) -> str:
+    soup = BeautifulSoup(data, "html.parser")
+    for element in soup(_HIDDEN):
+        element.decompose()
+    for element in soup(_BLOCKS):
+        element.insert_after("\n")
+    lines = (line.strip() for line in soup.get_text().splitlines())
+    return "\n".join(line for line in lines if line)

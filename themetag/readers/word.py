@@ -1,0 +1,30 @@
+"""Word documents (.docx): paragraphs and table rows in document order."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import docx
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from themetag.readers.errors import UnreadableReport
+
+SUFFIXES = (".docx",)
+
+
+def read(data: bytes) -> str:
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise UnreadableReport(f"not a readable .docx file ({error})") from None
+    lines = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        elif isinstance(block, Table):
+            for row in block.rows:
+                cells = dict.fromkeys(cell.text.strip() for cell in row.cells)
+                lines.append("\t".join(c for c in cells if c))
+    return "\n".join(lines)
