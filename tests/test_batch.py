@@ -1,0 +1,187 @@
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+
+import pytest
+from openpyxl import load_workbook
+
+from files import REPORT, write_all
+from themetag.batch import tag_files
+from themetag.readers import find_reports
+
+BAD = {"g_empty.txt", "h_corrupt.docx", "i_scan.pdf", "j_locked.pdf", "k_junk.txt"}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("batch")
+    write_all(folder)
+    return folder
+
+
+def themetag(*args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "themetag.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        **kwargs,
+    )
+
+
+def read_csv(path):
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_tag_files_tags_every_good_report_and_names_every_bad_one(folder):
+    results = list(tag_files(find_reports([folder])))
+    failed = {os.path.basename(r.path): r.error for r in results if r.error}
+    assert set(failed) == BAD
+    good = [r for r in results if not r.error]
+    assert len(good) == 6
+    for result in good:
+        assert result.rows and result.profile["segments"] == len(result.rows)
+        assert [row["segment"] for row in result.rows] == list(range(1, len(result.rows) + 1))
+
+
+def test_two_jobs_give_exactly_what_one_job_gives(folder):
+    paths = find_reports([folder])
+    assert list(tag_files(paths, jobs=2)) == list(tag_files(paths, jobs=1))
+
+
+def test_csv_run_writes_segments_profiles_and_errors(folder, tmp_path):
+    output = tmp_path / "tags.csv"
+    result = themetag("tag", folder, "-o", output, "--quiet")
+    assert result.returncode == 1
+    segments = read_csv(output)
+    assert {os.path.basename(r["report"]) for r in segments} == {
+        "a_utf8.txt",
+        "b_gbk.txt",
+        "c_utf16.txt",
+        "d_report.docx",
+        "e_report.pdf",
+        "f_page.html",
+    }
+    first = next(r for r in segments if r["report"].endswith("a_utf8.txt") and r["segment"] == "3")
+    assert REPORT[int(first["start"]) : int(first["end"])] == first["text"]
+    assert float(first["confidence"]) >= float(first["runner_up_confidence"])
+    assert first["needs_review"] in {"True", "False"}
+    profiles = read_csv(tmp_path / "tags.profiles.csv")
+    assert len(profiles) == 6
+    for profile in profiles:
+        shares = [float(v) for k, v in profile.items() if k.endswith("_character_share")]
+        assert abs(sum(shares) - 1) < 0.01 and profile["top_themes"]
+    errors = {
+        os.path.basename(r["report"]): r["error"] for r in read_csv(tmp_path / "tags.errors.csv")
+    }
+    assert set(errors) == BAD
+    assert "encrypted" in errors["j_locked.pdf"] and "empty" in errors["g_empty.txt"]
+    assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.journal"))
+
+
+def test_xlsx_has_a_segments_and_a_profiles_sheet(folder, tmp_path):
+    output = tmp_path / "tags.xlsx"
+    assert themetag("tag", folder, "-o", output, "-q").returncode == 1
+    workbook = load_workbook(output, read_only=True)
+    assert workbook.sheetnames == ["segments", "profiles"]
+    header = next(workbook["segments"].iter_rows(values_only=True))
+    assert header[:3] == ("report", "segment", "start")
+    assert len(list(workbook["profiles"].iter_rows(values_only=True))) == 7
+
+
+def test_html_page_shows_each_report_with_coloured_segments(folder, tmp_path):
+    page = tmp_path / "page.html"
+    themetag("tag", folder / "a_utf8.txt", folder / "d_report.docx", "--html", page, "-q")
+
+    class Collector(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.segments, self.bars, self.headings = [], 0, []
+            self._in_h2 = False
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if "segment" in attrs.get("class", ""):
+                self.segments.append(attrs["title"])
+            self.bars += attrs.get("class") == "bar"
+            self._in_h2 = tag == "h2"
+
+        def handle_data(self, data):
+            if self._in_h2:
+                self.headings.append(data)
+                self._in_h2 = False
+
+    collector = Collector()
+    collector.feed(page.read_text(encoding="utf-8"))
+    assert [h.rsplit("/", 1)[-1] for h in collector.headings] == ["a_utf8.txt", "d_report.docx"]
+    assert collector.bars == 4  # one in the summary table and one above each report
+    assert len(collector.segments) >= 10
+    assert all("置信度" in title for title in collector.segments)
+    assert "<script" not in page.read_text(encoding="utf-8")
+
+
+def test_an_interrupted_run_resumes_to_the_same_output(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(60):
+        (folder / f"r{number:02d}.txt").write_text(REPORT * 8 + f"第{number}号\n", encoding="utf-8")
+    complete = tmp_path / "complete.jsonl"
+    assert themetag("tag", folder, "-o", complete, "-q").returncode == 0
+
+    output = tmp_path / "resumed.jsonl"
+    journal = tmp_path / "resumed.jsonl.journal"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "themetag.cli", "tag", str(folder), "-o", str(output), "-q"]
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and process.poll() is None:
+        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") >= 5:
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert journal.exists(), "the run finished before it could be interrupted"
+    assert not output.exists()
+
+    resumed = themetag("tag", folder, "-o", output, "--resume", "-q")
+    assert resumed.returncode == 0
+    assert output.read_text(encoding="utf-8") == complete.read_text(encoding="utf-8")
+    assert (tmp_path / "resumed.profiles.jsonl").read_text(encoding="utf-8") == (
+        tmp_path / "complete.profiles.jsonl"
+    ).read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert len({r["report"] for r in rows}) == 60
+
+
+def test_resume_refuses_a_journal_of_other_reports(tmp_path, folder):
+    output = tmp_path / "out.jsonl"
+    (tmp_path / "out.jsonl.journal").write_text('{"journal": "other"}\n', encoding="utf-8")
+    result = themetag("tag", folder / "a_utf8.txt", "-o", output, "--resume")
+    assert result.returncode == 2 and "--resume" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "csv"], "needs an output file"),
+        (["--resume"], "--resume needs"),
+        (["-o", "/nonexistent-folder/out.csv"], "does not exist"),
+        (["--jobs", "0"], "--jobs"),
+    ],
+)
+def test_usage_errors_exit_two_with_a_clear_message(folder, args, message):
+    result = themetag("tag", folder / "a_utf8.txt", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_a_folder_without_reports_is_a_clear_error(tmp_path):
+    result = themetag("tag", tmp_path)
+    assert result.returncode == 1
+    assert "no report files found" in result.stderr
