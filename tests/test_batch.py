@@ -8,9 +8,9 @@ import time
 from html.parser import HTMLParser
 
 import pytest
+from files import REPORT, write_all
 from openpyxl import load_workbook
 
-from files import REPORT, write_all
 from themetag.batch import tag_files
 from themetag.readers import find_reports
 

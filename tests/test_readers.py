@@ -1,6 +1,6 @@
 import pytest
-
 from files import LINES, write_all
+
 from themetag.readers import UnreadableReport, find_reports, read_report
 
 
