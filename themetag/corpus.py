@@ -105,11 +105,32 @@ def problems(segments: list[Segment], theme_ids: set[str]) -> list[str]:
     return found
 
 
+def to_traditional(path: Path) -> None:
+    """Rewrite a corpus report in traditional characters (OpenCC s2t), marking its rows."""
+    import opencc
+
+    converter = opencc.OpenCC("s2t")
+    rows = _read_jsonl(path)
+    for row in rows:
+        row["text"] = converter.convert(row["text"])
+        row["script"] = "traditional"
+    lines = [json.dumps(row, ensure_ascii=False) + "\n" for row in rows]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+USAGE = """usage: python -m themetag.corpus check [PATH]
+       python -m themetag.corpus traditional FILE...   (rewrite reports with OpenCC s2t)"""
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m themetag.corpus check [PATH]`: list the corpus's problems and counts."""
     args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] != "check":
-        print("usage: python -m themetag.corpus check [PATH]", file=sys.stderr)
+    if args[:1] == ["traditional"] and len(args) > 1:
+        for name in args[1:]:
+            to_traditional(Path(name))
+        return 0
+    if args[:1] != ["check"]:
+        print(USAGE, file=sys.stderr)
         return 2
     path = Path(args[1]) if len(args) > 1 else DEFAULT_LABELS.parent / "corpus" / "docs"
     segments = load_corpus(path)
