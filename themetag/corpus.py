@@ -66,6 +66,12 @@ def load_corpus(path: str | Path) -> list[Segment]:
     return segments
 
 
+def is_single_theme(report: list[Segment], share: float = 0.6) -> bool:
+    """Whether one policy theme holds at least `share` of a report's themed segments."""
+    counts = Counter(s.label for s in report if s.label not in {"overview", "boilerplate"})
+    return bool(counts) and counts.most_common(1)[0][1] / sum(counts.values()) >= share
+
+
 def shingles(text: str, size: int = SHINGLE) -> set[str]:
     """The set of character n-grams of a text, white space removed."""
     compact = "".join(text.split())
@@ -118,7 +124,39 @@ def to_traditional(path: Path) -> None:
     path.write_text("".join(lines), encoding="utf-8")
 
 
+AGREEMENT = DEFAULT_LABELS.parent / "corpus" / "agreement"
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How two independent labellings of the same sample compare."""
+
+    segments: int
+    agreed: int
+    kappa: float
+
+    @property
+    def share(self) -> float:
+        return self.agreed / self.segments
+
+
+def _labels(path: Path) -> dict[str, str]:
+    return {row["id"]: row["label"] for row in _read_jsonl(path)}
+
+
+def agreement(folder: Path = AGREEMENT) -> Agreement:
+    """Raw agreement and Cohen's kappa between the first and the second labels of the sample."""
+    from sklearn.metrics import cohen_kappa_score
+
+    first, second = _labels(folder / "first_labels.jsonl"), _labels(folder / "second_labels.jsonl")
+    ids = [i for i in first if i in second]
+    a, b = [first[i] for i in ids], [second[i] for i in ids]
+    agreed = sum(x == y for x, y in zip(a, b, strict=True))
+    return Agreement(len(ids), agreed, float(cohen_kappa_score(a, b)))
+
+
 USAGE = """usage: python -m themetag.corpus check [PATH]
+       python -m themetag.corpus agreement      (first vs second labels of the sample)
        python -m themetag.corpus traditional FILE...   (rewrite reports with OpenCC s2t)"""
 
 
@@ -128,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["traditional"] and len(args) > 1:
         for name in args[1:]:
             to_traditional(Path(name))
+        return 0
+    if args[:1] == ["agreement"]:
+        result = agreement()
+        print(
+            f"{result.segments} segments labelled twice: {result.agreed} agree "
+            f"({result.share:.1%}), Cohen's kappa {result.kappa:.3f}"
+        )
         return 0
     if args[:1] != ["check"]:
         print(USAGE, file=sys.stderr)
@@ -140,7 +185,18 @@ def main(argv: list[str] | None = None) -> int:
     docs = len({s.doc for s in segments})
     print(f"{len(segments)} segments in {docs} reports")
     for theme in themes:
-        print(f"  {theme.id:20s} {counts[theme.id]:5d}")
+        print(f"  {theme.id:20s} {counts[theme.id]:5d}  {counts[theme.id] / len(segments):5.1%}")
+    first_rows = [_read_jsonl(f)[0] for f in _corpus_files(path) if f.suffix == ".jsonl"]
+    print("reports per kind:")
+    for kind, n in Counter(row.get("kind", "?") for row in first_rows).most_common():
+        print(f"  {kind:20s} {n:5d}")
+    traditional = sum(row.get("script") == "traditional" for row in first_rows)
+    print(f"in traditional characters: {traditional} reports")
+    reports: dict[str, list[Segment]] = defaultdict(list)
+    for segment in segments:
+        reports[segment.doc].append(segment)
+    single = sum(map(is_single_theme, reports.values()))
+    print(f"about one theme (>= 60% of themed segments): {single} reports")
     for line in found:
         print(line)
     return 1 if found else 0
