@@ -34,26 +34,30 @@ from themetag.training import (
 
 BASE = Settings()
 CANDIDATES: dict[str, Settings] = {
-    "chars 1-2, svm": replace(BASE, char_ngrams=(1, 2), use_words=False),
-    "chars 1-3, svm": replace(BASE, use_words=False),
-    "chars 2-4, svm": replace(BASE, char_ngrams=(2, 4), use_words=False),
-    "words, svm": replace(BASE, char_ngrams=None),
-    "chars 1-3 + words, svm": BASE,
-    "chars 2-4 + words, svm": replace(BASE, char_ngrams=(2, 4)),
-    "chars 1-3 + words, svm, raw tf": replace(BASE, sublinear_tf=False),
-    "chars 1-3 + words, svm, min_df 1": replace(BASE, min_df=1),
-    "chars 1-3 + words, svm, min_df 3": replace(BASE, min_df=3),
-    "chars 1-3 + words, svm, C 0.2": replace(BASE, regularization=0.2),
-    "chars 1-3 + words, svm, no class weights": replace(BASE, class_weight=None),
-    "chars 1-3 + words, svm, isotonic": replace(BASE, calibration="isotonic"),
-    "chars 1-3 + words, svm, temperature": replace(BASE, calibration="temperature"),
-    "chars 1-3 + words, logistic C 10": replace(BASE, classifier="logistic", regularization=10.0),
-    "chars 1-3 + words, SGD": replace(BASE, classifier="sgd", regularization=1e-5),
-    "chars 1-3 + words, ComplementNB": replace(
+    "chars 1-2": replace(BASE, char_ngrams=(1, 2)),
+    "chars 1-3 (shipped)": BASE,
+    "chars 1-4": replace(BASE, char_ngrams=(1, 4)),
+    "chars 2-4": replace(BASE, char_ngrams=(2, 4)),
+    "words": replace(BASE, char_ngrams=None, use_words=True),
+    "chars 1-3 + words": replace(BASE, use_words=True),
+    "chars 2-4 + words": replace(BASE, char_ngrams=(2, 4), use_words=True),
+    "chars 1-3, raw tf": replace(BASE, sublinear_tf=False),
+    "chars 1-3, min_df 1": replace(BASE, min_df=1),
+    "chars 1-3, min_df 3": replace(BASE, min_df=3),
+    "chars 1-3, C 0.2": replace(BASE, regularization=0.2),
+    "chars 1-3, C 1": replace(BASE, regularization=1.0),
+    "chars 1-3, no class weights": replace(BASE, class_weight=None),
+    "chars 1-3, sigmoid calibration": replace(BASE, calibration="sigmoid"),
+    "chars 1-3, isotonic calibration": replace(BASE, calibration="isotonic"),
+    "chars 1-3, logistic regression C 10": replace(
+        BASE, classifier="logistic", regularization=10.0
+    ),
+    "chars 1-3, SGD (modified Huber)": replace(BASE, classifier="sgd", regularization=1e-5),
+    "chars 1-3, ComplementNB": replace(
         BASE, classifier="complement_nb", regularization=0.3, class_weight=None
     ),
 }
-QUICK = ["chars 1-3, svm", "chars 1-3 + words, svm"]
+QUICK = ["chars 1-3 (shipped)", "chars 1-3 + words"]
 
 
 @dataclass

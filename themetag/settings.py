@@ -10,7 +10,7 @@ class Settings:
     """Features, classifier and evaluation settings used by `python train.py`."""
 
     char_ngrams: tuple[int, int] | None = (1, 3)
-    use_words: bool = True
+    use_words: bool = False
     min_df: int = 2
     sublinear_tf: bool = True
     # linear_svc, logistic, sgd or complement_nb; regularization is C for the first two

@@ -232,9 +232,14 @@ def train(
         seed_segments = load_seed_check(seed_labels, seeds)
         seed_probabilities = model.predict_proba([s.text for s in seed_segments])
         seed_predicted = [model.classes_[i] for i in seed_probabilities.argmax(axis=1)]
-        seed_check = evaluate([s.label for s in seed_segments], seed_predicted, theme_ids)
+        seed_gold = [s.label for s in seed_segments]
+        seed_check = evaluate(seed_gold, seed_predicted, theme_ids)
+        seed_ece = expected_calibration_error(
+            seed_probabilities.max(axis=1), np.array(seed_gold) == np.array(seed_predicted)
+        )
         _print_evaluation("seed check (real reports, never trained on)", seed_check, names)
-        card["seed_check"] = seed_check.as_dict()
+        print(f"  expected calibration error ({CALIBRATION_BINS} bins): {seed_ece:.4f}")
+        card["seed_check"] = {**seed_check.as_dict(), "ece": round(seed_ece, 4)}
     else:
         print(f"\nseed check skipped: {seeds} or {seed_labels} not found")
     model.card = card
