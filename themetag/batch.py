@@ -71,7 +71,7 @@ def tag_file(path: str | Path, model: ThemeModel) -> ReportResult:
     except (UnreadableReport, ValueError) as error:
         return ReportResult(report, error=str(error))
     rows = [segment_row(report, segment, model.names) for segment in tags.segments]
-    return ReportResult(report, rows, profile_row(report, tags, model.classes_))
+    return ReportResult(report, rows, profile_row(report, tags, list(model.names)))
 
 
 def _tag_in_worker(path: Path, model_source: str | ThemeModel) -> ReportResult:

@@ -16,7 +16,7 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
-from themetag.features import build_featurizer
+from themetag.features import build_featurizer, jieba_words
 from themetag.normalize import normalize
 from themetag.settings import Settings
 
@@ -117,27 +117,38 @@ class ThemeModel:
         return float(self.card.get("review", {}).get("threshold", 0.0))
 
     def explain(self, text: str, theme: str, top: int = 8) -> list[tuple[str, float]]:
-        """The terms of a text that push it most towards a theme, with their weights."""
+        """The words of a text that push it most towards a theme, with their weights.
+
+        Character n-gram weights are summed within each jieba word, so that the terms read as
+        words (资助, 助学金) rather than as overlapping fragments."""
         features = self.pipeline.named_steps["features"]
         base = self.pipeline.named_steps["classifier"].calibrated_classifiers_[0].estimator
         if not hasattr(base, "coef_"):
             raise ValueError(f"{self.settings.classifier} models cannot explain their decisions")
         if self._feature_names is None:
-            self._feature_names = [n.split("__", 1)[1] for n in features.get_feature_names_out()]
-        row = features.transform([normalize(text)]).tocsr()
+            self._feature_names = list(features.get_feature_names_out())
+        normalized = normalize(text)
+        row = features.transform([normalized]).tocsr()
         # The base estimator was fitted on encoded labels, in the order of classes_.
         weights = np.asarray(base.coef_[self.classes_.index(theme)])
-        contributions = row.data * weights[row.indices]
-        terms: list[tuple[str, float]] = []
-        for position in np.argsort(-contributions, kind="stable"):
-            if contributions[position] <= 0 or len(terms) == top:
-                break
-            term = self._feature_names[row.indices[position]].strip()
-            readable = any(c.isalpha() for c in term)
-            # Overlapping n-grams repeat one another; keep the strongest form of each.
-            if readable and not any(term in kept or kept in term for kept, _ in terms):
-                terms.append((term, round(float(contributions[position]), 4)))
-        return terms
+        contribution = {
+            self._feature_names[i]: float(v * weights[i])
+            for i, v in zip(row.indices, row.data, strict=True)
+        }
+        low, high = self.settings.char_ngrams or (0, 0)
+        scores: dict[str, float] = {}
+        for word in dict.fromkeys(jieba_words(normalized)):
+            grams = (
+                {word[i : i + n] for n in range(low, high + 1) for i in range(len(word) - n + 1)}
+                if low
+                else set()
+            )
+            score = sum(contribution.get(f"chars__{g}", 0.0) for g in grams)
+            score += contribution.get(f"words__{word}", 0.0)
+            if score > 0 and any(c.isalpha() for c in word):
+                scores[word] = score
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:top]
+        return [(word, round(score, 4)) for word, score in ranked]
 
     def save(self, directory: str | Path) -> Path:
         """Write the model file and its card (JSON) into a directory."""
