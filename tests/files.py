@@ -12,6 +12,8 @@ REPORT = (
     "三、教师队伍。招聘新教师85名，组织国培省培1200人次，评选县级骨干教师40名。\n"
 )
 LINES = [line for line in REPORT.splitlines() if line]
+GOOD = ["a_utf8.txt", "b_gbk.txt", "c_utf16.txt", "d_report.docx", "e_report.pdf", "f_page.html"]
+BAD = {"g_empty.txt", "h_corrupt.docx", "i_scan.pdf", "j_locked.pdf", "k_junk.txt"}
 
 
 def write_txt(path: Path, encoding: str = "utf-8") -> Path:

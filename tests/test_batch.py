@@ -8,13 +8,11 @@ import time
 from html.parser import HTMLParser
 
 import pytest
-from files import REPORT, write_all
+from files import BAD, GOOD, REPORT, write_all
 from openpyxl import load_workbook
 
 from themetag.batch import tag_files
 from themetag.readers import find_reports
-
-BAD = {"g_empty.txt", "h_corrupt.docx", "i_scan.pdf", "j_locked.pdf", "k_junk.txt"}
 
 
 @pytest.fixture(scope="module")
@@ -60,14 +58,7 @@ def test_csv_run_writes_segments_profiles_and_errors(folder, tmp_path):
     result = themetag("tag", folder, "-o", output, "--quiet")
     assert result.returncode == 1
     segments = read_csv(output)
-    assert {os.path.basename(r["report"]) for r in segments} == {
-        "a_utf8.txt",
-        "b_gbk.txt",
-        "c_utf16.txt",
-        "d_report.docx",
-        "e_report.pdf",
-        "f_page.html",
-    }
+    assert {os.path.basename(r["report"]) for r in segments} == set(GOOD)
     first = next(r for r in segments if r["report"].endswith("a_utf8.txt") and r["segment"] == "3")
     assert REPORT[int(first["start"]) : int(first["end"])] == first["text"]
     assert float(first["confidence"]) >= float(first["runner_up_confidence"])

@@ -1,5 +1,5 @@
 import pytest
-from files import LINES, write_all
+from files import GOOD, LINES, write_all
 
 from themetag.readers import UnreadableReport, find_reports, read_report
 
@@ -11,10 +11,7 @@ def folder(tmp_path_factory):
     return folder
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["a_utf8.txt", "b_gbk.txt", "c_utf16.txt", "d_report.docx", "e_report.pdf", "f_page.html"],
-)
+@pytest.mark.parametrize("name", GOOD)
 def test_every_format_gives_the_report_text(folder, name):
     text = read_report(folder / name)
     for line in LINES:
@@ -52,14 +49,7 @@ def test_unreadable_files_say_why(folder, name, reason):
 
 def test_folders_give_their_supported_files_and_named_files_are_kept(folder, tmp_path):
     found = find_reports([folder])
-    assert [p.name for p in found][:6] == [
-        "a_utf8.txt",
-        "b_gbk.txt",
-        "c_utf16.txt",
-        "d_report.docx",
-        "e_report.pdf",
-        "f_page.html",
-    ]
+    assert [p.name for p in found][:6] == GOOD
     assert "notes.xyz" not in {p.name for p in found}
     assert find_reports([folder / "notes.xyz"]) == [folder / "notes.xyz"]
     (tmp_path / ".hidden").mkdir()
