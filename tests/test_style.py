@@ -1,5 +1,7 @@
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -7,7 +9,8 @@ from themetag.labels import PROJECT_ROOT
 
 
 def test_the_code_is_ruff_clean():
-    ruff = shutil.which("ruff")
+    beside_python = Path(sys.executable).parent / "ruff"
+    ruff = str(beside_python) if beside_python.exists() else shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed (pip install -e '.[test]')")
     result = subprocess.run([ruff, "check", str(PROJECT_ROOT)], capture_output=True, text=True)
