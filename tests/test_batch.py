@@ -176,3 +176,16 @@ def test_a_folder_without_reports_is_a_clear_error(tmp_path):
     result = themetag("tag", tmp_path)
     assert result.returncode == 1
     assert "no report files found" in result.stderr
+
+
+def test_the_command_line_gives_the_same_files_with_two_jobs(folder, tmp_path):
+    outputs = {}
+    for jobs in (1, 2):
+        output = tmp_path / f"jobs{jobs}.jsonl"
+        assert themetag("tag", folder, "-o", output, "--jobs", jobs, "-q").returncode == 1
+        outputs[jobs] = [
+            output.read_text(encoding="utf-8"),
+            (tmp_path / f"jobs{jobs}.profiles.jsonl").read_text(encoding="utf-8"),
+            (tmp_path / f"jobs{jobs}.errors.csv").read_text(encoding="utf-8"),
+        ]
+    assert outputs[1] == outputs[2]
