@@ -61,7 +61,7 @@ def test_an_unwritable_output_is_a_clear_error(tmp_path):
     good.write_text(REPORT, encoding="utf-8")
     result = run("tag", str(good), "-o", str(tmp_path / "missing" / "out.jsonl"))
     assert result.returncode == 2
-    assert "cannot write output" in result.stderr
+    assert "cannot write" in result.stderr and "does not exist" in result.stderr
 
 
 def test_train_subcommand_shows_the_training_options():

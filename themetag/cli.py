@@ -66,11 +66,11 @@ def _format(args: argparse.Namespace) -> str:
     return fmt
 
 
-def _write_outputs(results: list[ReportResult] | Journal, output: Path, fmt: str) -> list[Path]:
+def _write_outputs(journal: Journal, output: Path, fmt: str) -> list[Path]:
     """The segments, profiles and (if any) errors tables, read afresh from the journal."""
 
     def each() -> Iterator[ReportResult]:
-        return iter(results) if isinstance(results, list) else results.results()
+        return journal.results()
 
     def segments():
         return (row for result in each() for row in result.rows)
@@ -131,28 +131,37 @@ def _run(args: argparse.Namespace, fmt: str, model: ThemeModel) -> int:
         else:
             for row in result.rows:
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-            if args.html:
-                kept.append(result)
+            # Without a journal, only what the page or the summary needs is kept.
+            if not args.html:
+                count = result.profile and {"segments": len(result.rows)}
+                result = ReportResult(result.path, profile=count, error=result.error)
+            kept.append(result)
         progress.update()
     progress.close()
 
-    results: list[ReportResult] | Journal = journal or kept
-    written = _write_outputs(results, args.output, fmt) if args.output else []
-    all_results = list(results.results()) if isinstance(results, Journal) else results
+    def results() -> Iterator[ReportResult]:
+        return journal.results() if journal else iter(kept)
+
+    written = _write_outputs(journal, args.output, fmt) if journal else []
     if args.html:
-        write_page(all_results, args.html, model.names)
+        write_page(results(), args.html, model.names)
         written.append(args.html)
+    tagged = segments = 0
+    failures = []
+    for result in results():
+        if result.error:
+            failures.append(result)
+        else:
+            tagged += 1
+            segments += result.profile["segments"]
     if journal:
         journal.remove()
-    failures = [r for r in all_results if r.error]
-    if journal is None:
-        for failure in failures:
-            print(f"themetag tag: could not tag {failure.path}: {failure.error}", file=sys.stderr)
+    for failure in failures:
+        print(f"themetag tag: could not tag {failure.path}: {failure.error}", file=sys.stderr)
     if not args.quiet:
-        segments = sum(len(r.rows) for r in all_results)
         print(
-            f"themetag tag: {len(all_results) - len(failures)} reports tagged, {segments} segments,"
-            f" {len(failures)} failed, in {time.perf_counter() - started:.1f} s",
+            f"themetag tag: {tagged} reports tagged, {segments} segments, {len(failures)} failed,"
+            f" in {time.perf_counter() - started:.1f} s",
             file=sys.stderr,
         )
         for path in written:

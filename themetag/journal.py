@@ -45,7 +45,9 @@ class Journal:
 
     def results(self) -> Iterator[ReportResult]:
         """The complete report lines, in the order they were written."""
-        with open(self.path, encoding="utf-8") as handle:
+        # An interruption can cut the last line inside a character: decode leniently, since
+        # that line, having no newline, is dropped anyway.
+        with open(self.path, encoding="utf-8", errors="replace") as handle:
             header = handle.readline()
             try:
                 key = json.loads(header).get("journal")
