@@ -11,7 +11,7 @@ import pytest
 from files import BAD, GOOD, REPORT, write_all
 from openpyxl import load_workbook
 
-from themetag.batch import tag_files
+from themetag import tag_files
 from themetag.readers import find_reports
 
 
@@ -38,7 +38,8 @@ def read_csv(path):
 
 
 def test_tag_files_tags_every_good_report_and_names_every_bad_one(folder):
-    results = list(tag_files(find_reports([folder])))
+    results = list(tag_files([folder]))
+    assert [r.path for r in results] == [str(p) for p in find_reports([folder])]
     failed = {os.path.basename(r.path): r.error for r in results if r.error}
     assert set(failed) == BAD
     good = [r for r in results if not r.error]

@@ -4,6 +4,7 @@ from themetag import tag
 tag("全面落实学生资助政策，发放助学金120万元")
 """
 
+from themetag.batch import ReportResult, tag_files
 from themetag.segment import Span, split_report
 from themetag.tagger import (
     ReportTags,
@@ -17,6 +18,7 @@ from themetag.tagger import (
 )
 
 __all__ = [
+    "ReportResult",
     "ReportTags",
     "Span",
     "Tag",
@@ -25,6 +27,7 @@ __all__ = [
     "load_model",
     "split_report",
     "tag",
+    "tag_files",
     "tag_many",
     "tag_report",
 ]

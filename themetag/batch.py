@@ -9,7 +9,7 @@ from pathlib import Path
 from joblib import Parallel, delayed
 
 from themetag.classify import ThemeModel
-from themetag.readers import UnreadableReport, read_report
+from themetag.readers import UnreadableReport, find_reports, read_report
 from themetag.tagger import ReportTags, TaggedSegment, load_model, tag_report
 
 _worker_models: dict[str, ThemeModel] = {}
@@ -86,11 +86,11 @@ def _tag_in_worker(path: Path, model_source: str | ThemeModel) -> ReportResult:
 def tag_files(
     paths: Iterable[str | Path], jobs: int = 1, model: ThemeModel | None = None
 ) -> Iterator[ReportResult]:
-    """Tag report files, yielding one ReportResult per file in the order given.
-
-    With jobs > 1 the reports are tagged in that many processes; the results are the same."""
+    """Tag report files and the supported files inside folders, one ReportResult per file,
+    in order. With jobs > 1 the reports are tagged in that many processes, with the same
+    results."""
     model = model or load_model()
-    paths = list(map(Path, paths))
+    paths = find_reports(paths)
     if jobs == 1:
         for path in paths:
             yield tag_file(path, model)
