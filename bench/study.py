@@ -26,6 +26,7 @@ from themetag.training import (
     DEFAULT_CORPUS,
     DEFAULT_SEED_LABELS,
     DEFAULT_SEEDS,
+    calibration_bins,
     evaluate,
     expected_calibration_error,
     load_seed_check,
@@ -33,9 +34,10 @@ from themetag.training import (
 )
 
 BASE = Settings()
+SHIPPED = "chars 1-3 (shipped)"
 CANDIDATES: dict[str, Settings] = {
     "chars 1-2": replace(BASE, char_ngrams=(1, 2)),
-    "chars 1-3 (shipped)": BASE,
+    SHIPPED: BASE,
     "chars 1-4": replace(BASE, char_ngrams=(1, 4)),
     "chars 2-4": replace(BASE, char_ngrams=(2, 4)),
     "words": replace(BASE, char_ngrams=None, use_words=True),
@@ -57,7 +59,7 @@ CANDIDATES: dict[str, Settings] = {
         BASE, classifier="complement_nb", regularization=0.3, class_weight=None
     ),
 }
-QUICK = ["chars 1-3 (shipped)", "chars 1-3 + words"]
+QUICK = [SHIPPED, "chars 1-3 + words"]
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Result:
     seed_accuracy: float | None
     train_seconds: float
     segments_per_second: float
+    bins: list[tuple[float, float, int]] | None  # out-of-fold calibration bins
 
 
 def cross_validate(
@@ -106,9 +109,11 @@ def score(
     gold = [s.label for s in segments]
     predicted, confidence = cross_validate(segments, folds, fit, predict)
     cv = evaluate(gold, predicted, theme_ids)
-    ece = None
+    ece = bins = None
     if confidence is not None:
-        ece = expected_calibration_error(confidence, np.array(gold) == np.array(predicted))
+        correct = np.array(gold) == np.array(predicted)
+        ece = expected_calibration_error(confidence, correct)
+        bins = calibration_bins(confidence, correct)
     started = time.perf_counter()
     model = fit(segments)
     train_seconds = time.perf_counter() - started
@@ -120,7 +125,9 @@ def score(
     if seeds:
         check = evaluate([s.label for s in seeds], labels, theme_ids)
         seed_f1, seed_accuracy = check.macro_f1, check.accuracy
-    return Result(name, cv.macro_f1, cv.accuracy, ece, seed_f1, seed_accuracy, train_seconds, speed)
+    return Result(
+        name, cv.macro_f1, cv.accuracy, ece, seed_f1, seed_accuracy, train_seconds, speed, bins
+    )
 
 
 def theme_model_methods(settings: Settings) -> tuple[Callable, Callable]:
@@ -154,25 +161,15 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def reliability_diagram(settings: Settings, segments: list[Segment], folds, path: str) -> None:
-    """Out-of-fold confidence against accuracy in equal-width bins, saved as a PNG."""
+def reliability_diagram(result: Result, path: str) -> None:
+    """A result's out-of-fold confidence against accuracy in equal-width bins, as a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fit, predict = theme_model_methods(settings)
-    predicted, confidence = cross_validate(segments, folds, fit, predict)
-    correct = np.array([s.label for s in segments]) == np.array(predicted)
-    bins = np.minimum((confidence * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
-    centres, accuracy, counts = [], [], []
-    for b in range(CALIBRATION_BINS):
-        inside = bins == b
-        if inside.any():
-            centres.append(confidence[inside].mean())
-            accuracy.append(correct[inside].mean())
-            counts.append(int(inside.sum()))
-    ece = expected_calibration_error(confidence, correct)
+    centres, accuracy, counts = zip(*result.bins, strict=True)
+    ece = result.ece
     figure, axis = plt.subplots(figsize=(5, 5), dpi=120)
     axis.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfect calibration")
     axis.plot(centres, accuracy, marker="o", label="themetag (out of fold)")
@@ -192,7 +189,7 @@ def reliability_diagram(settings: Settings, segments: list[Segment], folds, path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two candidates and one peer only")
-    parser.add_argument("--figure", help="write the reliability diagram of train.py's settings")
+    parser.add_argument("--figure", help="write the reliability diagram of the shipped settings")
     args = parser.parse_args()
 
     themes = load_themes()
@@ -219,7 +216,7 @@ def main() -> None:
 
     print("\n" + table(results))
     if args.figure:
-        reliability_diagram(BASE, segments, folds, args.figure)
+        reliability_diagram(next(r for r in results if r.name == SHIPPED), args.figure)
 
 
 if __name__ == "__main__":

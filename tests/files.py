@@ -1,7 +1,10 @@
-"""Report files of every supported format, built on the fly from the team's own text."""
+"""Report files of every supported format, built on the fly from the team's own text,
+and the command line to run on them."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 REPORT = (
@@ -82,3 +85,13 @@ def write_all(folder: Path) -> dict[str, Path]:
     (folder / "k_junk.txt").write_bytes(bytes(range(256)) * 20)
     (folder / "notes.xyz").write_text("not a report", encoding="utf-8")
     return good
+
+
+def themetag(*args: object) -> subprocess.CompletedProcess:
+    """Run the themetag command line in a fresh interpreter and capture what it says."""
+    return subprocess.run(
+        [sys.executable, "-m", "themetag.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    )

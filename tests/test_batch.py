@@ -8,7 +8,7 @@ import time
 from html.parser import HTMLParser
 
 import pytest
-from files import BAD, GOOD, REPORT, write_all
+from files import BAD, GOOD, REPORT, themetag, write_all
 from openpyxl import load_workbook
 
 from themetag import tag_files
@@ -20,16 +20,6 @@ def folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("batch")
     write_all(folder)
     return folder
-
-
-def themetag(*args, **kwargs):
-    return subprocess.run(
-        [sys.executable, "-m", "themetag.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        **kwargs,
-    )
 
 
 def read_csv(path):

@@ -1,22 +1,12 @@
 import json
-import subprocess
-import sys
+
+from files import themetag
 
 REPORT = (
     "XX县教育局2020年工作总结\n"
     "一、校园安全。开展隐患排查，整改问题12处。\n"
     "二、学生资助。发放助学金300万元。\n"
 )
-
-
-def run(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "themetag.cli", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-    )
 
 
 def test_tag_writes_one_json_row_per_segment_and_names_bad_files(tmp_path):
@@ -27,7 +17,7 @@ def test_tag_writes_one_json_row_per_segment_and_names_bad_files(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     output = tmp_path / "out.jsonl"
-    result = run("tag", str(good), str(empty), str(gbk), "-o", str(output))
+    result = themetag("tag", str(good), str(empty), str(gbk), "-o", str(output))
     assert result.returncode == 1
     assert "empty.txt" in result.stderr and "empty" in result.stderr
     rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
@@ -43,28 +33,28 @@ def test_tag_writes_one_json_row_per_segment_and_names_bad_files(tmp_path):
 def test_tag_prints_to_stdout_and_exits_zero_when_all_succeed(tmp_path):
     good = tmp_path / "report.txt"
     good.write_text(REPORT, encoding="utf-8")
-    result = run("tag", str(good))
+    result = themetag("tag", str(good))
     assert result.returncode == 0
     assert len(result.stdout.splitlines()) == 3
 
 
 def test_a_missing_file_is_reported_and_usage_errors_exit_two(tmp_path):
-    result = run("tag", str(tmp_path / "nope.txt"))
+    result = themetag("tag", str(tmp_path / "nope.txt"))
     assert result.returncode == 1
     assert "nope.txt" in result.stderr
-    assert run("tag").returncode == 2
-    assert run("frobnicate").returncode == 2
+    assert themetag("tag").returncode == 2
+    assert themetag("frobnicate").returncode == 2
 
 
 def test_an_unwritable_output_is_a_clear_error(tmp_path):
     good = tmp_path / "report.txt"
     good.write_text(REPORT, encoding="utf-8")
-    result = run("tag", str(good), "-o", str(tmp_path / "missing" / "out.jsonl"))
+    result = themetag("tag", str(good), "-o", str(tmp_path / "missing" / "out.jsonl"))
     assert result.returncode == 2
     assert "cannot write" in result.stderr and "does not exist" in result.stderr
 
 
 def test_train_subcommand_shows_the_training_options():
-    result = run("train", "--help")
+    result = themetag("train", "--help")
     assert result.returncode == 0
     assert "--corpus" in result.stdout

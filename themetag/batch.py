@@ -25,23 +25,40 @@ class ReportResult:
     error: str | None = None
 
 
+SEGMENT_COLUMNS = [
+    "report",
+    "segment",
+    "start",
+    "end",
+    "text",
+    "theme",
+    "name",
+    "confidence",
+    "runner_up",
+    "runner_up_name",
+    "runner_up_confidence",
+    "needs_review",
+]
+
+
 def segment_row(report: str, segment: TaggedSegment, names: dict[str, str]) -> dict:
     """One output row: where the segment is, its text and its tag with the runner-up."""
     runner_up, runner_up_confidence = segment.tag.ranking[1]
-    return {
-        "report": report,
-        "segment": segment.number,
-        "start": segment.start,
-        "end": segment.end,
-        "text": segment.text,
-        "theme": segment.tag.theme,
-        "name": segment.tag.name,
-        "confidence": round(segment.tag.confidence, 4),
-        "runner_up": runner_up,
-        "runner_up_name": names.get(runner_up, runner_up),
-        "runner_up_confidence": round(runner_up_confidence, 4),
-        "needs_review": segment.tag.needs_review,
-    }
+    values = [
+        report,
+        segment.number,
+        segment.start,
+        segment.end,
+        segment.text,
+        segment.tag.theme,
+        segment.tag.name,
+        round(segment.tag.confidence, 4),
+        runner_up,
+        names.get(runner_up, runner_up),
+        round(runner_up_confidence, 4),
+        segment.tag.needs_review,
+    ]
+    return dict(zip(SEGMENT_COLUMNS, values, strict=True))
 
 
 def profile_row(report: str, tags: ReportTags, themes: list[str], top: int = 3) -> dict:

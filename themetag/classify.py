@@ -19,6 +19,7 @@ from sklearn.svm import LinearSVC
 from themetag.features import build_featurizer, jieba_words
 from themetag.normalize import normalize
 from themetag.settings import Settings
+from themetag.write import atomic
 
 MODEL_FILE = "themetag.skops"
 CARD_FILE = "card.json"
@@ -30,6 +31,14 @@ TRUSTED_TYPES = [
     "sklearn.calibration._TemperatureScaling",
     "themetag.features.jieba_words",
 ]
+
+
+def report_splits(
+    labels: Sequence[str], groups: Sequence, folds: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Train/test index pairs, stratified by label, with each report (group) on one side."""
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(splitter.split(labels, labels, groups))
 
 
 class ModelFileError(ValueError):
@@ -86,8 +95,7 @@ class ThemeModel:
         """Fit on segments; calibration folds keep each report (group) on one side."""
         groups = list(groups) if groups is not None else list(range(len(texts)))
         folds = min(self.settings.folds, len(set(groups)))
-        splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=self.settings.seed)
-        splits = list(splitter.split(texts, labels, groups))
+        splits = report_splits(labels, groups, folds, self.settings.seed)
         calibrated = CalibratedClassifierCV(
             _base_classifier(self.settings),
             method=self.settings.calibration,
@@ -155,12 +163,11 @@ class ThemeModel:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         card = {**self.card, "themes": self.names, "settings": self.settings.as_dict()}
-        temporary = directory / (MODEL_FILE + ".partial")
-        sio.dump(self.pipeline, temporary, compression=zipfile.ZIP_DEFLATED)
-        temporary.replace(directory / MODEL_FILE)
-        card_text = json.dumps(card, ensure_ascii=False, indent=2)
-        (directory / (CARD_FILE + ".partial")).write_text(card_text + "\n", encoding="utf-8")
-        (directory / (CARD_FILE + ".partial")).replace(directory / CARD_FILE)
+        with atomic(directory / MODEL_FILE) as temporary:
+            sio.dump(self.pipeline, temporary, compression=zipfile.ZIP_DEFLATED)
+        with atomic(directory / CARD_FILE) as temporary:
+            card_text = json.dumps(card, ensure_ascii=False, indent=2)
+            temporary.write_text(card_text + "\n", encoding="utf-8")
         return directory
 
     @classmethod

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from themetag.batch import ReportResult, tag_files
+from themetag.batch import SEGMENT_COLUMNS, ReportResult, tag_files
 from themetag.classify import ModelFileError, ThemeModel
 from themetag.journal import Journal, JournalMismatch, run_key
 from themetag.page import write_page
@@ -26,21 +26,6 @@ from themetag.write import (
     write_table,
     write_xlsx,
 )
-
-SEGMENT_COLUMNS = [
-    "report",
-    "segment",
-    "start",
-    "end",
-    "text",
-    "theme",
-    "name",
-    "confidence",
-    "runner_up",
-    "runner_up_name",
-    "runner_up_confidence",
-    "needs_review",
-]
 
 
 class UsageError(Exception):
@@ -69,17 +54,14 @@ def _format(args: argparse.Namespace) -> str:
 def _write_outputs(journal: Journal, output: Path, fmt: str) -> list[Path]:
     """The segments, profiles and (if any) errors tables, read afresh from the journal."""
 
-    def each() -> Iterator[ReportResult]:
-        return journal.results()
-
     def segments():
-        return (row for result in each() for row in result.rows)
+        return (row for result in journal.results() for row in result.rows)
 
     def profiles():
-        return (result.profile for result in each() if result.profile)
+        return (result.profile for result in journal.results() if result.profile)
 
     def errors():
-        return ({"report": r.path, "error": r.error} for r in each() if r.error)
+        return ({"report": r.path, "error": r.error} for r in journal.results() if r.error)
 
     paths = output_paths(output, fmt)
     profile_columns = list(next(profiles(), {"report": None}))

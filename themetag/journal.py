@@ -23,6 +23,10 @@ def run_key(reports: list[Path], model_fingerprint: str) -> str:
     return digest.hexdigest()
 
 
+def _line(result: ReportResult) -> str:
+    return json.dumps(asdict(result), ensure_ascii=False) + "\n"
+
+
 class Journal:
     """JSON Lines beside the output: a header naming the run, then one line per report."""
 
@@ -35,13 +39,12 @@ class Journal:
         with open(self.path, "w", encoding="utf-8") as handle:
             # Rewriting drops a line an interrupted run left half written.
             handle.write(json.dumps({"journal": self.key}) + "\n")
-            for result in done:
-                handle.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
+            handle.writelines(map(_line, done))
         return {result.path for result in done}
 
     def append(self, result: ReportResult) -> None:
         with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
+            handle.write(_line(result))
 
     def results(self) -> Iterator[ReportResult]:
         """The complete report lines, in the order they were written."""

@@ -59,8 +59,9 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _page_breaks(text: str, lines: list[tuple[int, int]]) -> dict[int, int]:
-    """Lines opened by a 文库 page number (`2、府常务会议…`) mapped to the number's end.
+def _page_breaks(text: str, lines: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """Lines opened by a 文库 page number (`2、府常务会议…`): line start -> (end of the
+    number, the number).
 
     Such numbers run 1, 2, 3 … at the starts of lines, and most of the lines before
     them stop in the middle of a sentence."""
@@ -75,19 +76,14 @@ def _page_breaks(text: str, lines: list[tuple[int, int]]) -> dict[int, int]:
             runs[-1].append(entry)
         elif entry[2] == 1:
             runs.append([entry])
-    breaks: dict[int, int] = {}
+    breaks: dict[int, tuple[int, int]] = {}
     for run in runs:
         if len(run) < 2:
             continue
-        cut = sum(1 for start, _, _ in run[1:] if not _ends_sentence(text, start))
+        cut = sum(1 for start, _, _ in run[1:] if _previous_char(text, start) not in _SENTENCE_END)
         if cut * 2 >= len(run) - 1:
-            breaks.update({start: marker_end for start, marker_end, _ in run})
+            breaks.update({start: (marker_end, number) for start, marker_end, number in run})
     return breaks
-
-
-def _ends_sentence(text: str, position: int) -> bool:
-    before = text[:position].rstrip(_SPACE)
-    return not before or before[-1] in _SENTENCE_END
 
 
 def _paragraphs(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
@@ -97,8 +93,9 @@ def _paragraphs(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
     paragraphs: list[tuple[int, int, list[tuple[int, int]]]] = []
     for start, end in lines:
         if start in breaks:
-            mask = [(start, breaks[start])]
-            if paragraphs and text[start : breaks[start]].strip(_SPACE) != "1、":
+            marker_end, number = breaks[start]
+            mask = [(start, marker_end)]
+            if paragraphs and number != 1:
                 first, _, masks = paragraphs.pop()
                 paragraphs.append((first, end, masks + mask))
             else:
@@ -108,9 +105,12 @@ def _paragraphs(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
     return paragraphs
 
 
-def _previous_char(text: str, position: int, floor: int) -> str:
-    before = text[floor:position].rstrip(_SPACE)
-    return before[-1] if before else ""
+def _previous_char(text: str, position: int, floor: int = 0) -> str:
+    """The last non-space character before `position` (not before `floor`), or ""."""
+    # Walking back, not slicing: run-on pages are one paragraph with many markers.
+    while position > floor and text[position - 1] in _SPACE:
+        position -= 1
+    return text[position - 1] if position > floor else ""
 
 
 def _item_starts(text: str, start: int, end: int, masks: list[tuple[int, int]]) -> list[int]:

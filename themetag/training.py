@@ -14,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedGroupKFold
 
-from themetag.classify import ThemeModel
+from themetag.classify import ThemeModel, report_splits
 from themetag.corpus import Segment, load_corpus
 from themetag.labels import DEFAULT_LABELS, PROJECT_ROOT, load_themes
 from themetag.settings import Settings
@@ -65,15 +64,21 @@ def evaluate(gold: list[str], predicted: list[str], themes: list[str]) -> Evalua
     return Evaluation(float(macro), float(accuracy_score(gold, predicted)), len(gold), per_theme)
 
 
+def calibration_bins(confidence: np.ndarray, correct: np.ndarray) -> list[tuple[float, float, int]]:
+    """Mean confidence, accuracy and count of each non-empty equal-width confidence bin."""
+    bins = np.minimum((confidence * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
+    return [
+        (float(confidence[bins == b].mean()), float(correct[bins == b].mean()), int(n))
+        for b, n in enumerate(np.bincount(bins, minlength=CALIBRATION_BINS))
+        if n
+    ]
+
+
 def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray) -> float:
     """ECE with equal-width bins: the gap between confidence and accuracy, weighted by bin size."""
-    bins = np.minimum((confidence * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
-    error = 0.0
-    for b in range(CALIBRATION_BINS):
-        inside = bins == b
-        if inside.any():
-            error += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
-    return float(error)
+    return sum(n * abs(c - a) for c, a, n in calibration_bins(confidence, correct)) / len(
+        confidence
+    )
 
 
 def review_threshold(
@@ -94,11 +99,8 @@ def review_threshold(
 
 def report_folds(segments: list[Segment], settings: Settings) -> list[tuple[np.ndarray, ...]]:
     """Train/test index pairs in which each report sits wholly on one side."""
-    splitter = StratifiedGroupKFold(
-        n_splits=settings.folds, shuffle=True, random_state=settings.seed
-    )
-    labels = [s.label for s in segments]
-    return list(splitter.split(labels, labels, [s.doc for s in segments]))
+    labels, groups = [s.label for s in segments], [s.doc for s in segments]
+    return report_splits(labels, groups, settings.folds, settings.seed)
 
 
 def out_of_fold_probabilities(
