@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from themetag.classify import ThemeModel
-from themetag.corpus import load_corpus
+from themetag.corpus import Segment, load_corpus
 from themetag.labels import PROJECT_ROOT, load_themes
 
 SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
@@ -32,8 +32,13 @@ def small_corpus_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def small_model(small_corpus_dir) -> ThemeModel:
-    segments = load_corpus(small_corpus_dir)
+def small_corpus(small_corpus_dir) -> list[Segment]:
+    return load_corpus(small_corpus_dir)
+
+
+@pytest.fixture(scope="session")
+def small_model(small_corpus) -> ThemeModel:
+    segments = small_corpus
     names = {t.id: t.name for t in load_themes()}
     return ThemeModel(names=names).fit(
         [s.text for s in segments], [s.label for s in segments], [s.doc for s in segments]

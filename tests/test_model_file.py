@@ -4,21 +4,12 @@ import shutil
 
 import numpy as np
 import pytest
-import skops.io as sio
 
-from themetag.classify import CARD_FILE, MODEL_FILE, ModelFileError, ThemeModel
+from themetag import classify
+from themetag.classify import CARD_FILE, MODEL_FILE, MODEL_FORMAT, ModelFileError, ThemeModel
+from themetag.settings import Settings
 
 TEXTS = ["投入资金新建教学楼", "开展防溺水安全教育", "组织教师参加国培计划"]
-
-
-class Canary:
-    """An object whose restoring writes a file: it must never be restored from a model file."""
-
-    path = ""
-
-    def __setstate__(self, state):
-        with open(state["path"], "w") as handle:
-            handle.write("ran")
 
 
 class PickleBomb:
@@ -42,11 +33,28 @@ def test_a_saved_model_loads_and_predicts_the_same(small_model, saved):
     assert ThemeModel.load(saved / MODEL_FILE).classes_ == small_model.classes_
 
 
-def test_a_skops_file_with_an_untrusted_type_is_refused_without_running_it(saved, tmp_path):
+def test_the_linear_form_scores_exactly_as_the_scikit_learn_pipeline(
+    small_corpus, small_model, monkeypatch
+):
+    monkeypatch.setattr(classify, "_has_linear_form", lambda settings: False)
+    texts = [s.text for s in small_corpus]
+    pipeline_model = ThemeModel(small_model.settings).fit(
+        texts, [s.label for s in small_corpus], [s.doc for s in small_corpus]
+    )
+    assert pipeline_model.linear is None and small_model.linear is not None
+    sample = texts[::7] + TEXTS + ["", "x", "中"]
+    np.testing.assert_allclose(
+        small_model.predict_proba(sample), pipeline_model.predict_proba(sample), atol=1e-5
+    )
+
+
+def test_an_array_that_needs_unpickling_is_refused_without_running_it(saved, tmp_path):
     canary_file = tmp_path / "canary"
-    hostile = Canary()
-    hostile.path = str(canary_file)
-    sio.dump({"model": hostile}, saved / MODEL_FILE)
+    with np.load(saved / MODEL_FILE) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["weights"] = np.array([PickleBomb(str(canary_file))], dtype=object)
+    with open(saved / MODEL_FILE, "wb") as stream:
+        np.savez(stream, **arrays)
     with pytest.raises(ModelFileError, match="cannot load"):
         ThemeModel.load(saved)
     assert not canary_file.exists()
@@ -70,10 +78,28 @@ def test_missing_truncated_and_incompatible_model_files_give_clear_errors(saved,
     with pytest.raises(ModelFileError, match="cannot load"):
         ThemeModel.load(damaged)
     card = json.loads((saved / CARD_FILE).read_text(encoding="utf-8"))
+    (saved / CARD_FILE).write_text(json.dumps({**card, "format": MODEL_FORMAT + 1}), "utf-8")
+    with pytest.raises(ModelFileError, match=f"reads format {MODEL_FORMAT}"):
+        ThemeModel.load(saved)
     card["settings"]["kernel"] = "rbf"
     (saved / CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
     with pytest.raises(ModelFileError, match="incompatible"):
         ThemeModel.load(saved)
+
+
+def test_a_model_folder_of_an_older_themetag_says_to_retrain(tmp_path):
+    (tmp_path / "themetag.skops").write_bytes(b"PK")
+    with pytest.raises(ModelFileError, match="older themetag"):
+        ThemeModel.load(tmp_path)
+
+
+def test_only_models_with_a_linear_form_can_be_saved(small_corpus, tmp_path):
+    model = ThemeModel(Settings(calibration="sigmoid")).fit(
+        [s.text for s in small_corpus], [s.label for s in small_corpus]
+    )
+    assert model.predict_proba(TEXTS).shape == (3, len(model.classes_))
+    with pytest.raises(ValueError, match="linear form"):
+        model.save(tmp_path)
 
 
 def test_an_unfitted_model_says_so():

@@ -6,13 +6,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from joblib import Parallel, delayed
-
 from themetag.classify import ThemeModel
 from themetag.readers import UnreadableReport, find_reports, read_report
-from themetag.tagger import ReportTags, TaggedSegment, load_model, tag_report
-
-_worker_models: dict[str, ThemeModel] = {}
+from themetag.tagger import (
+    ReportTags,
+    TaggedSegment,
+    load_model,
+    model_source,
+    tag_report,
+    worker_model,
+)
 
 
 @dataclass
@@ -91,13 +94,8 @@ def tag_file(path: str | Path, model: ThemeModel) -> ReportResult:
     return ReportResult(report, rows, profile_row(report, tags, list(model.names)))
 
 
-def _tag_in_worker(path: Path, model_source: str | ThemeModel) -> ReportResult:
-    if isinstance(model_source, ThemeModel):
-        return tag_file(path, model_source)
-    # Each worker process loads the model once, not once per report.
-    if model_source not in _worker_models:
-        _worker_models[model_source] = load_model(model_source)
-    return tag_file(path, _worker_models[model_source])
+def _tag_in_worker(path: Path, source: str | ThemeModel) -> ReportResult:
+    return tag_file(path, worker_model(source))
 
 
 def tag_files(
@@ -112,7 +110,9 @@ def tag_files(
         for path in paths:
             yield tag_file(path, model)
         return
-    source: str | ThemeModel = str(model.path) if model.path else model
+    from joblib import Parallel, delayed
+
+    source = model_source(model)
     yield from Parallel(n_jobs=jobs, return_as="generator")(
         delayed(_tag_in_worker)(path, source) for path in paths
     )

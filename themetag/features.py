@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import jieba
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
 
 from themetag.settings import Settings
 
-jieba.setLogLevel(logging.WARNING)
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+# A code point needs 21 bits; an n-gram of up to three is packed into one uint64 key, each
+# character stored as code point + 1 so that keys of different lengths never collide.
+_CODE_BITS = 21
+MAX_PACKED_NGRAM = 64 // _CODE_BITS
 
 
 @lru_cache(maxsize=50_000)
 def _cut(text: str) -> tuple[str, ...]:
+    import jieba  # its import and dictionary load cost a second; only words and explain need it
+
+    jieba.setLogLevel(logging.WARNING)
     return tuple(word for word in jieba.lcut(text) if any(c.isalnum() for c in word))
 
 
@@ -28,6 +38,9 @@ def jieba_words(text: str) -> list[str]:
 
 def build_featurizer(settings: Settings) -> FeatureUnion:
     """The TF-IDF feature union the settings ask for: character n-grams, words, or both."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     common = {"min_df": settings.min_df, "sublinear_tf": settings.sublinear_tf, "dtype": np.float32}
     parts = []
     if settings.char_ngrams:
@@ -38,3 +51,126 @@ def build_featurizer(settings: Settings) -> FeatureUnion:
     if not parts:
         raise ValueError("settings select no features: set char_ngrams or use_words")
     return FeatureUnion(parts)
+
+
+def ngram_key(gram: str) -> int:
+    """The integer key of a character n-gram (up to three characters)."""
+    key = 0
+    for character in gram:
+        key = (key << _CODE_BITS) | (ord(character) + 1)
+    return key
+
+
+def key_ngram(key: int) -> str:
+    """The character n-gram an integer key stands for."""
+    characters = []
+    while key:
+        characters.append(chr((key & ((1 << _CODE_BITS) - 1)) - 1))
+        key >>= _CODE_BITS
+    return "".join(reversed(characters))
+
+
+# Vocabulary lookups go through an open-addressing hash table of this many slots per key:
+# twice as fast as a binary search over the sorted keys.
+_SLOTS_PER_KEY = 3
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+class _KeyTable:
+    """Positions of uint64 keys in a sorted array, found by vectorised linear probing."""
+
+    def __init__(self, keys: np.ndarray):
+        self.bits = max(int(len(keys) * _SLOTS_PER_KEY).bit_length(), 4)
+        self.mask = (1 << self.bits) - 1
+        self.keys = np.zeros(1 << self.bits, np.uint64)  # 0 is never a key: an empty slot
+        self.positions = np.full(1 << self.bits, -1, np.int64)
+        pending = np.arange(len(keys))
+        slots = self._slots(keys)
+        while len(pending):
+            free = self.keys[slots] == 0
+            taken, first = np.unique(slots[free], return_index=True)
+            placed = pending[free][first]
+            self.keys[taken], self.positions[taken] = keys[placed], placed
+            moving = np.ones(len(pending), bool)
+            moving[np.flatnonzero(free)[first]] = False
+            pending, slots = pending[moving], (slots[moving] + 1) & self.mask
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys * _HASH_MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """The position of each key, or -1 for keys not in the table."""
+        found = np.full(len(keys), -1, np.int64)
+        which, slots = np.arange(len(keys)), self._slots(keys)
+        while len(which):
+            stored = self.keys[slots]
+            hit = stored == keys
+            found[which[hit]] = self.positions[slots[hit]]
+            probing = ~hit & (stored != 0)
+            which, keys = which[probing], keys[probing]
+            slots = (slots[probing] + 1) & self.mask
+        return found
+
+
+@dataclass
+class CharNgramTfidf:
+    """A fitted character n-gram TF-IDF vectorizer, computed with numpy instead of Python loops.
+
+    `keys` holds the vocabulary as sorted n-gram keys and `idf` their weights; it gives the
+    same rows as scikit-learn's `TfidfVectorizer(analyzer="char")` it was made from."""
+
+    keys: np.ndarray
+    idf: np.ndarray
+    ngram_range: tuple[int, int]
+    sublinear_tf: bool
+
+    def __post_init__(self):
+        self._table = _KeyTable(self.keys)
+
+    @classmethod
+    def from_vectorizer(cls, vectorizer: TfidfVectorizer) -> tuple[CharNgramTfidf, np.ndarray]:
+        """The vectorizer in key order, and for each key its column in the vectorizer."""
+        terms = vectorizer.vocabulary_
+        keys = np.fromiter((ngram_key(t) for t in terms), dtype=np.uint64, count=len(terms))
+        columns = np.fromiter(terms.values(), dtype=np.int64, count=len(terms))
+        order = np.argsort(keys)
+        idf = vectorizer.idf_.astype(np.float32)[columns[order]]
+        ngram_range = tuple(vectorizer.ngram_range)
+        return cls(keys[order], idf, ngram_range, bool(vectorizer.sublinear_tf)), columns[order]
+
+    def transform(self, texts: list[str]) -> csr_matrix:
+        """L2-normalised TF-IDF rows of normalised texts, one column per vocabulary key."""
+        from scipy.sparse import csr_matrix
+
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        ends = np.cumsum(lengths)
+        codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+        codes = codes.astype(np.uint64) + 1
+        row_of = np.repeat(np.arange(len(texts)), lengths)
+        cells = [np.zeros(0, np.int64)]
+        low, high = self.ngram_range
+        vocabulary = len(self.keys)
+        for n in range(low, high + 1):
+            count = len(codes) - n + 1
+            if count <= 0:
+                continue
+            keys = codes[:count].copy()
+            for k in range(1, n):
+                keys = (keys << np.uint64(_CODE_BITS)) | codes[k : k + count]
+            # An n-gram may not run from one text into the next.
+            inside = np.arange(count) + n <= ends[row_of[:count]]
+            columns = self._table.find(keys[inside])
+            known = columns >= 0
+            cells.append(row_of[:count][inside][known] * vocabulary + columns[known])
+        cells, counts = np.unique(np.concatenate(cells), return_counts=True)
+        rows, columns = cells // vocabulary, cells % vocabulary
+        tf = counts.astype(np.float32)
+        if self.sublinear_tf:
+            tf = np.log(tf) + 1
+        values = tf * self.idf[columns]
+        norms = np.sqrt(np.bincount(rows, values * values, minlength=len(texts)))
+        row_starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(texts)))])
+        return csr_matrix(
+            ((values / norms[rows]).astype(np.float32), columns, row_starts),
+            shape=(len(texts), vocabulary),
+        )

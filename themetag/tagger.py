@@ -7,12 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from themetag.classify import ThemeModel
 from themetag.labels import PROJECT_ROOT
 from themetag.segment import split_report
 
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "model"
+# Texts sent to a worker process at a time by tag_many(jobs > 1).
+PARALLEL_CHUNK = 4096
 _default_model: ThemeModel | None = None
+_worker_models: dict[str, ThemeModel] = {}
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,20 @@ def load_model(path: str | Path | None = None) -> ThemeModel:
     return _default_model
 
 
+def model_source(model: ThemeModel) -> str | ThemeModel:
+    """What to send a worker process so it can have the model: its path, or the model."""
+    return str(model.path) if model.path else model
+
+
+def worker_model(source: str | ThemeModel) -> ThemeModel:
+    """The model in a worker process, loaded from its path once per process, not per task."""
+    if isinstance(source, ThemeModel):
+        return source
+    if source not in _worker_models:
+        _worker_models[source] = load_model(source)
+    return _worker_models[source]
+
+
 def _check_text(text: object) -> str:
     if not isinstance(text, str):
         raise TypeError(f"expected text as str, got {type(text).__name__}")
@@ -79,25 +98,45 @@ def _check_text(text: object) -> str:
     return text
 
 
+def _probabilities_in_worker(source: str | ThemeModel, texts: list[str]) -> np.ndarray:
+    return worker_model(source).predict_proba(texts)
+
+
+def _probabilities(texts: list[str], model: ThemeModel, jobs: int) -> np.ndarray:
+    if jobs == 1 or len(texts) <= PARALLEL_CHUNK:
+        return model.predict_proba(texts)
+    from joblib import Parallel, delayed
+
+    source = model_source(model)
+    chunks = Parallel(n_jobs=jobs)(
+        delayed(_probabilities_in_worker)(source, texts[i : i + PARALLEL_CHUNK])
+        for i in range(0, len(texts), PARALLEL_CHUNK)
+    )
+    return np.concatenate(chunks)
+
+
 def tag_many(
-    texts: Iterable[str], model: ThemeModel | None = None, explain: bool = False
+    texts: Iterable[str], model: ThemeModel | None = None, explain: bool = False, jobs: int = 1
 ) -> list[Tag]:
-    """Tag many segments with one featurisation pass over the whole batch."""
+    """Tag many segments, featurised a batch at a time; with jobs > 1 in that many processes."""
     if isinstance(texts, (str, bytes)):
         raise TypeError("tag_many expects a list of texts; use tag() for a single text")
     texts = [_check_text(t) for t in texts]
+    if jobs < 1:
+        raise ValueError(f"jobs must be 1 or more, got {jobs}")
     if not texts:
         return []
     model = model or load_model()
-    classes = model.classes_
-    threshold = model.review_threshold
+    probabilities = _probabilities(texts, model, jobs)
+    classes, names, threshold = model.classes_, model.names, model.review_threshold
+    order = np.argsort(-probabilities, axis=1, kind="stable")
+    confidences = np.take_along_axis(probabilities, order, axis=1).tolist()
     tags = []
-    for text, row in zip(texts, model.predict_proba(texts), strict=True):
-        order = row.argsort(kind="stable")[::-1]
-        ranking = tuple((classes[i], float(row[i])) for i in order)
+    for text, themes, ranked in zip(texts, order.tolist(), confidences, strict=True):
+        ranking = tuple(zip([classes[i] for i in themes], ranked, strict=True))
         best, confidence = ranking[0]
         explanation = tuple(model.explain(text, best)) if explain else None
-        name = model.names.get(best, best)
+        name = names.get(best, best)
         tags.append(Tag(best, name, confidence, ranking, confidence < threshold, explanation))
     return tags
 

@@ -148,15 +148,15 @@ def corpus_fingerprint(segments: list[Segment]) -> str:
 def _library_versions() -> dict[str, str]:
     import jieba
     import opencc
+    import scipy
     import sklearn
-    import skops
 
     return {
         "python": platform.python_version(),
         "scikit-learn": sklearn.__version__,
         "numpy": np.__version__,
+        "scipy": scipy.__version__,
         "jieba": jieba.__version__,
-        "skops": skops.__version__,
         "opencc": getattr(opencc, "__version__", "unknown"),
     }
 

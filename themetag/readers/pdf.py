@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import io
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from themetag.readers.errors import UnreadableReport
 
 SUFFIXES = (".pdf",)
 
 
 def read(data: bytes) -> str:
+    from pypdf import PdfReader  # imported on first use, so that `import themetag` stays fast
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import codecs
 
-from charset_normalizer import from_bytes
-
 from themetag.readers.errors import UnreadableReport
 
 SUFFIXES = (".txt", ".text", ".md")
@@ -24,6 +22,8 @@ def read(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes  # imported on first use, like every parser
+
     best = from_bytes(data).best()
     # Without a BOM, text that is not UTF-8 is most often GB18030 in Chinese offices.
     for encoding in ([best.encoding] if best else []) + ["gb18030"]:

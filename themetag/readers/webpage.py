@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
-
 SUFFIXES = (".html", ".htm", ".xhtml")
 _HIDDEN = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form"]
 _BLOCKS = ["p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article"]
 
 
 def read(data: bytes) -> str:
+    from bs4 import BeautifulSoup  # imported on first use, like every parser
+
     soup = BeautifulSoup(data, "html.parser")
     for element in soup(_HIDDEN):
         element.decompose()

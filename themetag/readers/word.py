@@ -5,16 +5,16 @@ from __future__ import annotations
 import io
 import zipfile
 
-import docx
-from docx.table import Table
-from docx.text.paragraph import Paragraph
-
 from themetag.readers.errors import UnreadableReport
 
 SUFFIXES = (".docx",)
 
 
 def read(data: bytes) -> str:
+    import docx  # imported on first use, like every parser
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
