@@ -85,6 +85,21 @@ class FastTextPeer:
         return fit, predict
 
 
+_loaded_models: dict = {}
+
+
+def predict_with_file(path: str, texts: list[str], prepared: bool = False) -> list:
+    """Every label of each text, ranked, from a saved fastText model loaded once per process.
+
+    `prepared` texts are already split into characters; others are split here."""
+    import fasttext
+
+    if path not in _loaded_models:
+        _loaded_models[path] = fasttext.load_model(path).f
+    lines = texts if prepared else [characters(t) for t in texts]
+    return _loaded_models[path].multilinePredict(lines, 18, 0.0, "strict")[0]
+
+
 class KeywordBaseline:
     """The theme whose labels.yaml keywords occur most often; overview when none occurs."""
 

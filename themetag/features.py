@@ -83,7 +83,7 @@ class _KeyTable:
         self.bits = max(int(len(keys) * _SLOTS_PER_KEY).bit_length(), 4)
         self.mask = (1 << self.bits) - 1
         self.keys = np.zeros(1 << self.bits, np.uint64)  # 0 is never a key: an empty slot
-        self.positions = np.full(1 << self.bits, -1, np.int64)
+        self.positions = np.full(1 << self.bits, -1, np.int32)
         pending = np.arange(len(keys))
         slots = self._slots(keys)
         while len(pending):
@@ -100,15 +100,17 @@ class _KeyTable:
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         """The position of each key, or -1 for keys not in the table."""
-        found = np.full(len(keys), -1, np.int64)
-        which, slots = np.arange(len(keys)), self._slots(keys)
-        while len(which):
-            stored = self.keys[slots]
-            hit = stored == keys
-            found[which[hit]] = self.positions[slots[hit]]
-            probing = ~hit & (stored != 0)
-            which, keys = which[probing], keys[probing]
-            slots = (slots[probing] + 1) & self.mask
+        slots = self._slots(keys)
+        stored = self.keys[slots]
+        found = np.where(stored == keys, self.positions[slots], -1)
+        # Most keys are settled by their first slot; only the few that collided probe on.
+        probing = np.flatnonzero((stored != keys) & (stored != 0))
+        while len(probing):
+            slots[probing] = (slots[probing] + 1) & self.mask
+            stored = self.keys[slots[probing]]
+            hit = stored == keys[probing]
+            found[probing[hit]] = self.positions[slots[probing[hit]]]
+            probing = probing[~hit & (stored != 0)]
         return found
 
 
@@ -147,9 +149,8 @@ class CharNgramTfidf:
         codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
         codes = codes.astype(np.uint64) + 1
         row_of = np.repeat(np.arange(len(texts)), lengths)
-        cells = [np.zeros(0, np.int64)]
+        rows, columns = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         low, high = self.ngram_range
-        vocabulary = len(self.keys)
         for n in range(low, high + 1):
             count = len(codes) - n + 1
             if count <= 0:
@@ -158,11 +159,16 @@ class CharNgramTfidf:
             for k in range(1, n):
                 keys = (keys << np.uint64(_CODE_BITS)) | codes[k : k + count]
             # An n-gram may not run from one text into the next.
-            inside = np.arange(count) + n <= ends[row_of[:count]]
-            columns = self._table.find(keys[inside])
-            known = columns >= 0
-            cells.append(row_of[:count][inside][known] * vocabulary + columns[known])
-        cells, counts = np.unique(np.concatenate(cells), return_counts=True)
+            inside = np.flatnonzero(np.arange(count) + n <= ends[row_of[:count]])
+            found = self._table.find(keys[inside])
+            known = found >= 0
+            rows.append(row_of[inside[known]])
+            columns.append(found[known])
+        vocabulary = len(self.keys)
+        # Counting the repeats of each (text, n-gram) cell gives the term frequencies.
+        cells, counts = np.unique(
+            np.concatenate(rows) * vocabulary + np.concatenate(columns), return_counts=True
+        )
         rows, columns = cells // vocabulary, cells % vocabulary
         tf = counts.astype(np.float32)
         if self.sublinear_tf:

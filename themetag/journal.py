@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 
 from themetag.batch import ReportResult
@@ -24,7 +24,9 @@ def run_key(reports: list[Path], model_fingerprint: str) -> str:
 
 
 def _line(result: ReportResult) -> str:
-    return json.dumps(asdict(result), ensure_ascii=False) + "\n"
+    # Its fields are already plain JSON values: asdict() would deep-copy every row for nothing.
+    values = {field.name: getattr(result, field.name) for field in fields(result)}
+    return json.dumps(values, ensure_ascii=False) + "\n"
 
 
 class Journal:

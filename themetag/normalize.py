@@ -9,8 +9,9 @@ from functools import lru_cache
 import opencc
 
 # PDF and 文库 extraction put spaces between Chinese characters; they carry no meaning.
-_SPACE_IN_CJK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff])")
 _SPACES = re.compile(r"\s+")
+_CJK_BEFORE = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+_CJK_AFTER = re.compile(r"[\u3000-\u9fff]")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _MASKS = re.compile(r"[x*×]{2,}")
 # Batches are normalised as one string joined by a private-use character, which NFKC, OpenCC
@@ -36,8 +37,14 @@ def normalize(text: str) -> str:
     text = to_simplified(unicodedata.normalize("NFKC", text)).lower()
     text = _DIGITS.sub("0", text)
     text = _MASKS.sub("x", text)
-    text = _SPACE_IN_CJK.sub("", text)
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(_space, text).strip()
+
+
+def _space(run: re.Match) -> str:
+    """A run of whitespace is dropped beside Chinese and made one space elsewhere."""
+    text, start, end = run.string, run.start(), run.end()
+    beside_chinese = (start and _CJK_BEFORE.match(text, start - 1)) or _CJK_AFTER.match(text, end)
+    return "" if beside_chinese else " "
 
 
 def normalize_many(texts: list[str]) -> list[str]:

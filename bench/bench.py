@@ -1,0 +1,421 @@
+"""Speed, size and memory of themetag beside fastText, trained on the same corpus, on this machine.
+
+Every measurement runs in a fresh child process, whose peak memory (with its worker processes)
+is sampled while it runs. Prints a Markdown table for docs/PERFORMANCE.md.
+
+    pip install -e ".[study]" && python bench/bench.py [--reports 200] [--big-mb 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from peers import FastTextPeer, characters, predict_with_file
+
+from themetag.corpus import load_corpus
+from themetag.training import DEFAULT_CORPUS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The fastText setting that did best on the seed check in docs/MODEL.md.
+FASTTEXT = {"wordNgrams": 3, "epoch": 25, "lr": 1.0, "dim": 100}
+SAMPLE = "积极推进义务教育优质均衡发展，新建改扩建学校12所，新增学位5400个。"
+COLD_RUNS = 5
+LATENCY_CALLS = 2000
+THROUGHPUT_COPIES = 3
+
+
+def corpus_texts() -> list[str]:
+    return [s.text for s in load_corpus(DEFAULT_CORPUS)]
+
+
+# Child measurements: each prints one JSON object on its last line.
+
+
+def _latencies(call, texts: list[str]) -> dict:
+    call(texts[0])
+    times = []
+    for text in texts:
+        started = time.perf_counter()
+        call(text)
+        times.append(time.perf_counter() - started)
+    return {"p50": float(np.percentile(times, 50)), "p99": float(np.percentile(times, 99))}
+
+
+def child_latency_themetag(model: str) -> dict:
+    from themetag import load_model, tag
+
+    loaded = load_model(model)
+    return _latencies(lambda text: tag(text, loaded), corpus_texts()[:LATENCY_CALLS])
+
+
+def child_latency_fasttext(model: str) -> dict:
+    import fasttext
+
+    loaded = fasttext.load_model(model).f
+
+    def predict(text: str):
+        return loaded.multilinePredict([characters(text)], 18, 0.0, "strict")
+
+    return _latencies(predict, corpus_texts()[:LATENCY_CALLS])
+
+
+def _throughput(run, texts: list[str]) -> dict:
+    run(texts[:2000])  # warm-up: worker processes started, models loaded
+    started = time.perf_counter()
+    run(texts)
+    seconds = time.perf_counter() - started
+    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    return {"seconds": seconds, "segments": len(texts), "megabytes": megabytes}
+
+
+def child_throughput_themetag(model: str, jobs: str) -> dict:
+    from themetag import load_model, tag_many
+
+    loaded = load_model(model)
+    texts = corpus_texts() * THROUGHPUT_COPIES
+    return _throughput(lambda batch: tag_many(batch, loaded, jobs=int(jobs)), texts)
+
+
+def child_throughput_fasttext(model: str, jobs: str, prepared: str = "raw") -> dict:
+    """fastText's predict over the texts, given raw (it splits them into characters first,
+    as it must) or already split (`prepared`: fastText's predict alone)."""
+    from joblib import Parallel, delayed
+
+    texts = corpus_texts() * THROUGHPUT_COPIES
+    ready = prepared == "prepared"
+    if ready:
+        texts = [characters(t) for t in texts]
+    jobs_ = int(jobs)
+
+    def run(batch: list[str]) -> None:
+        if jobs_ == 1:
+            predict_with_file(model, batch, ready)
+            return
+        size = -(-len(batch) // (jobs_ * 4))
+        Parallel(n_jobs=jobs_)(
+            delayed(predict_with_file)(model, batch[i : i + size], ready)
+            for i in range(0, len(batch), size)
+        )
+
+    return _throughput(run, texts)
+
+
+def child_train_fasttext(output: str) -> dict:
+    segments = load_corpus(DEFAULT_CORPUS)
+    started = time.perf_counter()
+    peer = FastTextPeer(**FASTTEXT).fit([s.text for s in segments], [s.label for s in segments])
+    seconds = time.perf_counter() - started
+    peer.model.save_model(output)
+    return {"seconds": seconds}
+
+
+def child_fit_themetag() -> dict:
+    from themetag.classify import ThemeModel
+
+    segments = load_corpus(DEFAULT_CORPUS)
+    started = time.perf_counter()
+    ThemeModel().fit(
+        [s.text for s in segments], [s.label for s in segments], [s.doc for s in segments]
+    )
+    return {"seconds": time.perf_counter() - started}
+
+
+CHILDREN = {
+    name.removeprefix("child_"): f for name, f in globals().items() if name.startswith("child_")
+}
+
+
+# The parent: runs children and samples their memory.
+
+
+def _tree_rss(process) -> int:
+    import psutil
+
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):  # a worker may end between listing and reading
+            total += member.memory_info().rss
+    return total
+
+
+def run_child(command: list[str]) -> dict:
+    """Run a command; its wall time, peak memory of its process tree, and its JSON result."""
+    import psutil
+
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    watched = psutil.Process(process.pid)
+
+    def sample() -> None:
+        nonlocal peak
+        while process.poll() is None:
+            try:
+                peak = max(peak, _tree_rss(watched))
+            except psutil.Error:
+                return
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    sampler.join()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
+    lines = stdout.strip().splitlines()
+    result = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    return {**result, "wall": wall, "peak_mb": peak / 1e6}
+
+
+def cold_start(setup: str, call: str) -> dict:
+    """Import, load and first call, timed in a fresh interpreter that has imported nothing."""
+    code = (
+        "import time; started = time.perf_counter()\n"
+        f"{setup}\n{call}\n"
+        "print('{\"seconds\": %f}' % (time.perf_counter() - started))"
+    )
+    return run_child([sys.executable, "-c", code])
+
+
+def child(name: str, *args: str) -> dict:
+    return run_child([sys.executable, __file__, "--child", name, *args])
+
+
+def write_reports(folder: Path, count: int, copies: int = 1) -> float:
+    """Report files made of the corpus reports (each report `copies` times); their MB."""
+    by_doc: dict[str, list[str]] = {}
+    for segment in load_corpus(DEFAULT_CORPUS):
+        by_doc.setdefault(segment.doc, []).append(segment.text)
+    reports = ["\n".join(texts) for texts in by_doc.values()]
+    folder.mkdir(parents=True, exist_ok=True)
+    size = 0
+    for number in range(count):
+        text = "\n".join(reports[(number + k) % len(reports)] for k in range(copies))
+        data = text.encode("utf-8")
+        (folder / f"report_{number:06d}.txt").write_bytes(data)
+        size += len(data)
+    return size / 1e6
+
+
+def cli(folder: Path, output: Path, jobs: int) -> dict:
+    themetag = shutil.which("themetag") or "themetag"
+    command = [themetag, "tag", str(folder), "-o", str(output), "--jobs", str(jobs), "-q"]
+    return run_child(command)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--reports", type=int, default=200, help="reports in the CLI folder")
+    parser.add_argument(
+        "--big-mb", type=int, default=200, help="size of the folder for the memory check (MB)"
+    )
+    args = parser.parse_args()
+    if args.child:
+        name, *rest = args.child
+        print(json.dumps(CHILDREN[name](*rest)))
+        return 0
+
+    model = str(ROOT / "model")
+    work = Path(tempfile.mkdtemp(prefix="themetag-bench-"))
+    try:
+        return _bench(model, work, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _ratio(ours: float, theirs: float, higher_is_better: bool) -> str:
+    ratio = ours / theirs if higher_is_better else theirs / ours
+    return f"{ratio:.2f}"
+
+
+def _bench(model: str, work: Path, args: argparse.Namespace) -> int:
+    import joblib
+    import sklearn
+
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores;"
+        f" Python {platform.python_version()}, scikit-learn {sklearn.__version__},"
+        f" numpy {np.__version__}, joblib {joblib.__version__}",
+        flush=True,
+    )
+    fasttext_model = str(work / "fasttext.bin")
+    train_ours = run_child([sys.executable, str(ROOT / "train.py"), "--output", str(work / "m")])
+    fit_ours = child("fit_themetag")
+    train_theirs = child("train_fasttext", fasttext_model)
+    print("trained both", flush=True)
+
+    ours = ("from themetag import load_model, tag", f"tag({SAMPLE!r}, load_model({model!r}))")
+    theirs = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r})\n"
+        "from peers import predict_with_file",
+        f"predict_with_file({fasttext_model!r}, [{SAMPLE!r}])",
+    )
+    cold_ours = [cold_start(*ours) for _ in range(COLD_RUNS)]
+    cold_theirs = [cold_start(*theirs) for _ in range(COLD_RUNS)]
+    latency_ours = child("latency_themetag", model)
+    latency_theirs = child("latency_fasttext", fasttext_model)
+    print("measured start and latency", flush=True)
+
+    throughput = {
+        (peer, jobs): child(f"throughput_{peer}", *extra, str(jobs))
+        for jobs in (1, 2)
+        for peer, extra in (("themetag", [model]), ("fasttext", [fasttext_model]))
+    }
+    prepared = {
+        jobs: child("throughput_fasttext", fasttext_model, str(jobs), "prepared") for jobs in (1, 2)
+    }
+    print("measured throughput", flush=True)
+
+    folder = work / "reports"
+    folder_mb = write_reports(folder, args.reports)
+    runs_cli = {jobs: cli(folder, work / f"out{jobs}.csv", jobs) for jobs in (1, 2)}
+    big = work / "big"
+    # Reports of about 1 MB each (the corpus reports joined 300 at a time).
+    copies = 300
+    one_mb = write_reports(work / "one", 1, copies)
+    big_mb = write_reports(big, max(1, round(args.big_mb / one_mb)), copies)
+    small = work / "small"
+    small_mb = write_reports(small, max(1, round(args.big_mb / one_mb / 10)), copies)
+    memory = {
+        mb: cli(path, work / f"big{mb:.0f}.csv", 2)
+        for mb, path in ((small_mb, small), (big_mb, big))
+    }
+    print("measured the command line", flush=True)
+
+    def rate(result: dict) -> str:
+        return (
+            f"{result['segments'] / result['seconds']:,.0f} seg/s,"
+            f" {result['megabytes'] / result['seconds']:.2f} MB/s"
+        )
+
+    def speed(result: dict) -> float:
+        return result["segments"] / result["seconds"]
+
+    cold_o = statistics.median(r["seconds"] for r in cold_ours)
+    cold_t = statistics.median(r["seconds"] for r in cold_theirs)
+    size_o = sum(f.stat().st_size for f in Path(model).iterdir()) / 1e6
+    size_t = Path(fasttext_model).stat().st_size / 1e6
+    rows = [
+        (
+            "cold start (import, load, first tag; median of 5)",
+            f"{cold_o:.3f} s",
+            f"{cold_t:.3f} s",
+            _ratio(cold_o, cold_t, False),
+        ),
+        (
+            "tag() latency p50",
+            f"{latency_ours['p50'] * 1e3:.3f} ms",
+            f"{latency_theirs['p50'] * 1e3:.3f} ms",
+            _ratio(latency_ours["p50"], latency_theirs["p50"], False),
+        ),
+        (
+            "tag() latency p99",
+            f"{latency_ours['p99'] * 1e3:.3f} ms",
+            f"{latency_theirs['p99'] * 1e3:.3f} ms",
+            _ratio(latency_ours["p99"], latency_theirs["p99"], False),
+        ),
+    ]
+    for jobs in (1, 2):
+        ours, theirs = throughput[("themetag", jobs)], throughput[("fasttext", jobs)]
+        rows.append(
+            (
+                f"tag_many, {jobs} core{'s' * (jobs > 1)} (fastText: split into"
+                " characters, then predict)",
+                rate(ours),
+                rate(theirs),
+                _ratio(speed(ours), speed(theirs), True),
+            )
+        )
+        rows.append(
+            (
+                f"tag_many, {jobs} core{'s' * (jobs > 1)} (fastText: predict alone, on"
+                " text split beforehand)",
+                rate(ours),
+                rate(prepared[jobs]),
+                _ratio(speed(ours), speed(prepared[jobs]), True),
+            )
+        )
+    for jobs, result in runs_cli.items():
+        rows.append(
+            (
+                f"`themetag tag` on {args.reports} reports ({folder_mb:.1f} MB), --jobs {jobs}",
+                f"{args.reports / result['wall']:.1f} reports/s,"
+                f" {folder_mb / result['wall']:.2f} MB/s, peak {result['peak_mb']:.0f} MB",
+                "–",
+                "–",
+            )
+        )
+    rows += [
+        (
+            "training (`python train.py`: 5-fold CV, seed check, final fit)",
+            f"{train_ours['wall']:.1f} s",
+            "–",
+            "–",
+        ),
+        (
+            "one fit on the whole corpus",
+            f"{fit_ours['seconds']:.1f} s",
+            f"{train_theirs['seconds']:.1f} s",
+            _ratio(fit_ours["seconds"], train_theirs["seconds"], False),
+        ),
+        (
+            "model size on disk",
+            f"{size_o:.1f} MB",
+            f"{size_t:.1f} MB",
+            _ratio(size_o, size_t, False),
+        ),
+        (
+            "peak memory, tag_many on 1 core",
+            f"{throughput[('themetag', 1)]['peak_mb']:.0f} MB",
+            f"{throughput[('fasttext', 1)]['peak_mb']:.0f} MB",
+            _ratio(
+                throughput[("themetag", 1)]["peak_mb"],
+                throughput[("fasttext", 1)]["peak_mb"],
+                False,
+            ),
+        ),
+        (
+            "peak memory, tag_many on 2 cores (all processes)",
+            f"{throughput[('themetag', 2)]['peak_mb']:.0f} MB",
+            f"{throughput[('fasttext', 2)]['peak_mb']:.0f} MB",
+            _ratio(
+                throughput[("themetag", 2)]["peak_mb"],
+                throughput[("fasttext", 2)]["peak_mb"],
+                False,
+            ),
+        ),
+    ]
+    for mb, result in memory.items():
+        rows.append(
+            (
+                f"peak memory, `themetag tag --jobs 2` on a {mb:.0f} MB folder (all processes)",
+                f"{result['peak_mb']:.0f} MB in {result['wall']:.0f} s",
+                "–",
+                "–",
+            )
+        )
+    print("\n| measure | themetag | fastText | ratio (>1: themetag better) |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
