@@ -108,7 +108,8 @@ def test_html_page_shows_each_report_with_coloured_segments(folder, tmp_path):
     assert "<script" not in page.read_text(encoding="utf-8")
 
 
-def test_an_interrupted_run_resumes_to_the_same_output(tmp_path):
+@pytest.mark.parametrize("where", [[], ["--scheduler", "local:2"]], ids=["here", "dask"])
+def test_an_interrupted_run_resumes_to_the_same_output(tmp_path, where):
     folder = tmp_path / "many"
     folder.mkdir()
     for number in range(150):
@@ -119,7 +120,7 @@ def test_an_interrupted_run_resumes_to_the_same_output(tmp_path):
     output = tmp_path / "resumed.jsonl"
     journal = tmp_path / "resumed.jsonl.journal"
     process = subprocess.Popen(
-        [sys.executable, "-m", "themetag.cli", "tag", str(folder), "-o", str(output), "-q"]
+        [sys.executable, "-m", "themetag.cli", "tag", str(folder), "-o", str(output), "-q", *where]
     )
     deadline = time.time() + 60
     while time.time() < deadline and process.poll() is None:
@@ -131,7 +132,7 @@ def test_an_interrupted_run_resumes_to_the_same_output(tmp_path):
     assert journal.exists(), "the run finished before it could be interrupted"
     assert not output.exists()
 
-    resumed = themetag("tag", folder, "-o", output, "--resume", "-q")
+    resumed = themetag("tag", folder, "-o", output, "--resume", "-q", *where)
     assert resumed.returncode == 0, resumed.stderr
     assert output.read_text(encoding="utf-8") == complete.read_text(encoding="utf-8")
     assert (tmp_path / "resumed.profiles.jsonl").read_text(encoding="utf-8") == (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from themetag.classify import ThemeModel
 from themetag.readers import UnreadableReport, find_reports, read_report
@@ -16,6 +17,9 @@ from themetag.tagger import (
     tag_report,
     worker_model,
 )
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 @dataclass
@@ -99,13 +103,21 @@ def _tag_in_worker(path: Path, source: str | ThemeModel) -> ReportResult:
 
 
 def tag_files(
-    paths: Iterable[str | Path], jobs: int = 1, model: ThemeModel | None = None
+    paths: Iterable[str | Path],
+    jobs: int = 1,
+    model: ThemeModel | None = None,
+    client: Client | None = None,
 ) -> Iterator[ReportResult]:
     """Tag report files and the supported files inside folders, one ReportResult per file,
-    in order. With jobs > 1 the reports are tagged in that many processes, with the same
-    results."""
+    in order. With jobs > 1 the reports are tagged in that many processes, and with a
+    dask.distributed `client` on its cluster's workers, with the same results."""
     model = model or load_model()
     paths = find_reports(paths)
+    if client is not None:
+        from themetag.cluster import tag_files_on_cluster
+
+        yield from tag_files_on_cluster(paths, model, client)
+        return
     if jobs == 1:
         for path in paths:
             yield tag_file(path, model)

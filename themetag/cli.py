@@ -9,11 +9,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from themetag.batch import SEGMENT_COLUMNS, ReportResult, tag_files
 from themetag.classify import ModelFileError, ThemeModel
+from themetag.cluster import ClusterError, connect
 from themetag.journal import Journal, JournalMismatch, run_key
 from themetag.page import write_page
 from themetag.readers import find_reports
@@ -26,6 +28,9 @@ from themetag.write import (
     write_table,
     write_xlsx,
 )
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 class UsageError(Exception):
@@ -41,6 +46,8 @@ def _format(args: argparse.Namespace) -> str:
         raise UsageError("--resume needs the -o FILE of the interrupted run")
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
+    if args.scheduler and args.jobs > 1:
+        raise UsageError("--jobs is for this machine; with --scheduler the cluster's workers tag")
     for target in [args.output, args.html]:
         if target is not None:
             folder = target.parent if str(target.parent) else Path(".")
@@ -48,6 +55,8 @@ def _format(args: argparse.Namespace) -> str:
                 raise UsageError(f"cannot write {target}: folder {folder} does not exist")
             if not os.access(folder, os.W_OK):
                 raise UsageError(f"cannot write {target}: folder {folder} is not writable")
+            if target.is_dir():
+                raise UsageError(f"cannot write {target}: it is a folder, not a file")
     return fmt
 
 
@@ -83,7 +92,7 @@ def _write_outputs(journal: Journal, output: Path, fmt: str) -> list[Path]:
     return written
 
 
-def _run(args: argparse.Namespace, fmt: str, model: ThemeModel) -> int:
+def _run(args: argparse.Namespace, fmt: str, model: ThemeModel, client: Client | None) -> int:
     started = time.perf_counter()
     reports = find_reports(args.paths)
     if not reports:
@@ -107,7 +116,7 @@ def _run(args: argparse.Namespace, fmt: str, model: ThemeModel) -> int:
         disable=args.quiet or not sys.stderr.isatty(),
     )
     kept: list[ReportResult] = []
-    for result in tag_files(remaining, jobs=args.jobs, model=model):
+    for result in tag_files(remaining, jobs=args.jobs, model=model, client=client):
         if journal:
             journal.append(result)
         else:
@@ -155,11 +164,14 @@ def _tag_command(args: argparse.Namespace) -> int:
     try:
         fmt = _format(args)
         model = load_model(args.model) if args.model else load_model()
-        return _run(args, fmt, model)
+        if not args.scheduler:
+            return _run(args, fmt, model, None)
+        with connect(args.scheduler) as client:
+            return _run(args, fmt, model, client)
     except UsageError as error:
         print(f"themetag tag: {error}", file=sys.stderr)
         return 2
-    except (ModelFileError, JournalMismatch) as error:
+    except (ModelFileError, JournalMismatch, ClusterError) as error:
         print(f"themetag tag: {error}", file=sys.stderr)
         return 2
     except OSError as error:
@@ -179,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("-o", "--output", type=Path, help="output file (default: JSONL on stdout)")
     tag.add_argument("--format", choices=FORMATS, help="output format (default: from -o suffix)")
     tag.add_argument("--jobs", type=int, default=1, help="reports tagged in parallel (processes)")
+    tag.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a dask.distributed cluster (tcp://host:8786), or local:N for N local workers",
+    )
     tag.add_argument("--resume", action="store_true", help="continue an interrupted run of -o")
     tag.add_argument("--html", type=Path, metavar="PAGE", help="also write an HTML page to look at")
     tag.add_argument("--model", type=Path, help="model directory (default: the shipped model)")

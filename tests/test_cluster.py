@@ -1,0 +1,86 @@
+import os
+import signal
+import sys
+
+import pytest
+from distributed import Client, LocalCluster
+from files import REPORT, themetag, write_all
+
+from themetag import cli, tag_files
+from themetag.readers import find_reports
+
+
+def local_cluster(workers: int = 2):
+    return LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cluster")
+    write_all(folder)
+    return folder
+
+
+def test_tag_files_on_a_two_worker_cluster_gives_exactly_the_local_results(folder):
+    local = list(tag_files([folder]))
+    with local_cluster() as cluster, Client(cluster) as client:
+        assert list(tag_files([folder], client=client)) == local
+    assert any(result.error for result in local) and any(result.rows for result in local)
+
+
+def test_the_command_line_on_local_workers_writes_exactly_the_local_files(folder, tmp_path):
+    outputs = {}
+    for name, option in (("local", ["--jobs", "1"]), ("dask", ["--scheduler", "local:2"])):
+        output = tmp_path / f"{name}.jsonl"
+        result = themetag("tag", folder, "-o", output, *option, "-q")
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        outputs[name] = [
+            (tmp_path / f"{name}{suffix}").read_bytes()
+            for suffix in (".jsonl", ".profiles.jsonl", ".errors.csv")
+        ]
+    assert outputs["dask"] == outputs["local"]
+
+
+def test_a_worker_killed_mid_run_loses_no_report_and_writes_none_twice(tmp_path):
+    for number in range(48):
+        (tmp_path / f"r{number:02d}.txt").write_text(REPORT * 150 + f"第{number}号\n", "utf-8")
+    paths = find_reports([tmp_path])
+    expected = list(tag_files(paths))
+    with local_cluster() as cluster, Client(cluster) as client:
+        results, killed = [], None
+        for result in tag_files(paths, client=client):
+            if killed is None:
+                busy = next(address for address, keys in client.processing().items() if keys)
+                killed = client.run(os.getpid, workers=[busy])[busy]
+                os.kill(killed, signal.SIGKILL)
+            results.append(result)
+        client.wait_for_workers(2, timeout=60)
+        assert killed not in client.run(os.getpid).values()
+    assert [r.path for r in results] == [str(p) for p in paths]
+    assert results == expected
+
+
+def test_without_dask_the_scheduler_option_says_how_to_install_it(
+    folder, monkeypatch, capsys, small_model, tmp_path
+):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import of it now fails
+    model = small_model.save(tmp_path / "model")
+    argv = ["tag", str(folder / "a_utf8.txt"), "--model", str(model), "--scheduler", "local:2"]
+    assert cli.main(argv) == 2
+    assert "pip install 'themetag[dask]'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--scheduler", "local:0"], "1 or more"),
+        (["--scheduler", "local:two"], "1 or more"),
+        (["--scheduler", "local:2", "--jobs", "2"], "--jobs"),
+    ],
+)
+def test_bad_scheduler_options_are_clear_errors(folder, option, message):
+    result = themetag("tag", folder / "a_utf8.txt", *option)
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr

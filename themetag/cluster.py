@@ -1,0 +1,94 @@
+"""Batch tagging on a dask.distributed cluster: the same reports, rows and order as a local run."""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from themetag.batch import ReportResult, tag_file
+from themetag.classify import ThemeModel
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+INSTALL_HINT = "pip install 'themetag[dask]'"
+# A task tags a few reports: one report per task spends as long in dask's bookkeeping as
+# in tagging. Tasks in flight per worker thread: enough to keep workers busy, few enough
+# that a run over millions of reports holds only a window of them in memory.
+REPORTS_PER_TASK = 8
+TASKS_PER_THREAD = 4
+
+
+class ClusterError(RuntimeError):
+    """A scheduler that cannot be used: dask missing, a bad address, or no answer."""
+
+
+@contextmanager
+def connect(address: str) -> Iterator[Client]:
+    """A client of the scheduler at `address`, or of a new LocalCluster for `local:N`."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ClusterError(f"--scheduler needs dask.distributed: {INSTALL_HINT}") from None
+    if address.startswith("local:"):
+        count = address.removeprefix("local:")
+        if not count.isdigit() or int(count) < 1:
+            raise ClusterError(f"local:N needs a number of workers of 1 or more, got {address!r}")
+        # One thread per worker process: tagging is Python code that holds the GIL.
+        with (
+            LocalCluster(
+                n_workers=int(count),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+        return
+    try:
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ClusterError(f"cannot reach the scheduler at {address}: {error}") from None
+    with client:
+        yield client
+
+
+def _tag_reports(paths: list[str], model: ThemeModel) -> list[ReportResult]:
+    return [tag_file(path, model) for path in paths]
+
+
+def tag_files_on_cluster(
+    paths: Iterable[Path], model: ThemeModel, client: Client
+) -> Iterator[ReportResult]:
+    """Tag report files on the cluster's workers, one ReportResult per file, in order.
+
+    The model goes to every worker once; a task whose worker dies is run again elsewhere by
+    the scheduler, and one that keeps failing comes back as errors, never lost."""
+    shared_model = client.scatter(model, broadcast=True, hash=False)
+    window = TASKS_PER_THREAD * max(sum(client.nthreads().values()), 1)
+    paths = iter(paths)
+    in_flight: deque = deque()
+
+    def submit(tasks: int) -> None:
+        for _ in range(tasks):
+            batch = [str(path) for path in itertools.islice(paths, REPORTS_PER_TASK)]
+            if not batch:
+                return
+            in_flight.append((batch, client.submit(_tag_reports, batch, shared_model, pure=False)))
+
+    submit(window)
+    while in_flight:
+        batch, future = in_flight.popleft()
+        try:
+            results = future.result()
+        except Exception as error:  # a worker lost too often, or a fault in the worker
+            reason = f"failed on the cluster ({type(error).__name__}: {error})"
+            results = [ReportResult(path, error=reason) for path in batch]
+        future.release()
+        submit(1)
+        yield from results
