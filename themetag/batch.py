@@ -21,6 +21,9 @@ from themetag.tagger import (
 if TYPE_CHECKING:
     from distributed import Client
 
+# Reports tagged per task by worker processes and cluster workers.
+REPORTS_PER_TASK = 8
+
 
 @dataclass
 class ReportResult:
@@ -98,8 +101,11 @@ def tag_file(path: str | Path, model: ThemeModel) -> ReportResult:
     return ReportResult(report, rows, profile_row(report, tags, list(model.names)))
 
 
-def _tag_in_worker(path: Path, source: str | ThemeModel) -> ReportResult:
-    return tag_file(path, worker_model(source))
+def tag_file_batch(paths: list[str], model: ThemeModel | str) -> list[ReportResult]:
+    """`tag_file` of each path, in a worker process: a task of several reports, since one
+    report alone takes about as long to tag as to send back and forth."""
+    model = worker_model(model)
+    return [tag_file(path, model) for path in paths]
 
 
 def tag_files(
@@ -125,6 +131,9 @@ def tag_files(
     from joblib import Parallel, delayed
 
     source = model_source(model)
-    yield from Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(_tag_in_worker)(path, source) for path in paths
+    batches = Parallel(n_jobs=jobs, return_as="generator")(
+        delayed(tag_file_batch)([str(p) for p in paths[i : i + REPORTS_PER_TASK]], source)
+        for i in range(0, len(paths), REPORTS_PER_TASK)
     )
+    for batch in batches:
+        yield from batch

@@ -9,17 +9,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from themetag.batch import ReportResult, tag_file
+from themetag.batch import REPORTS_PER_TASK, ReportResult, tag_file_batch
 from themetag.classify import ThemeModel
 
 if TYPE_CHECKING:
     from distributed import Client
 
 INSTALL_HINT = "pip install 'themetag[dask]'"
-# A task tags a few reports: one report per task spends as long in dask's bookkeeping as
-# in tagging. Tasks in flight per worker thread: enough to keep workers busy, few enough
-# that a run over millions of reports holds only a window of them in memory.
-REPORTS_PER_TASK = 8
+# Tasks in flight per worker thread: enough to keep workers busy, few enough that a run
+# over millions of reports holds only a window of them in memory.
 TASKS_PER_THREAD = 4
 
 
@@ -58,10 +56,6 @@ def connect(address: str) -> Iterator[Client]:
         yield client
 
 
-def _tag_reports(paths: list[str], model: ThemeModel) -> list[ReportResult]:
-    return [tag_file(path, model) for path in paths]
-
-
 def tag_files_on_cluster(
     paths: Iterable[Path], model: ThemeModel, client: Client
 ) -> Iterator[ReportResult]:
@@ -79,7 +73,8 @@ def tag_files_on_cluster(
             batch = [str(path) for path in itertools.islice(paths, REPORTS_PER_TASK)]
             if not batch:
                 return
-            in_flight.append((batch, client.submit(_tag_reports, batch, shared_model, pure=False)))
+            future = client.submit(tag_file_batch, batch, shared_model, pure=False)
+            in_flight.append((batch, future))
 
     submit(window)
     while in_flight:
