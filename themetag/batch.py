@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from themetag.classify import ThemeModel
 from themetag.readers import UnreadableReport, find_reports, read_report
 from themetag.tagger import (
+    NO_SEGMENTS,
     ReportTags,
     TaggedSegment,
     load_model,
     model_source,
-    tag_report,
+    tag_reports,
     worker_model,
 )
 
@@ -90,22 +91,25 @@ def profile_row(report: str, tags: ReportTags, themes: list[str], top: int = 3) 
     return row
 
 
-def tag_file(path: str | Path, model: ThemeModel) -> ReportResult:
-    """Read, segment and tag one report file; a file that cannot be read gives its reason."""
-    report = str(path)
-    try:
-        tags = tag_report(read_report(path), model)
-    except (UnreadableReport, ValueError) as error:
-        return ReportResult(report, error=str(error))
-    rows = [segment_row(report, segment, model.names) for segment in tags.segments]
-    return ReportResult(report, rows, profile_row(report, tags, list(model.names)))
-
-
 def tag_file_batch(paths: list[str], model: ThemeModel | str) -> list[ReportResult]:
-    """`tag_file` of each path, in a worker process: a task of several reports, since one
-    report alone takes about as long to tag as to send back and forth."""
+    """Read, segment and tag report files, all their segments in one pass; a file that
+    cannot be read gives its reason. `model` may be a path, loaded once per process."""
     model = worker_model(model)
-    return [tag_file(path, model) for path in paths]
+    results: list[ReportResult] = [ReportResult(str(path)) for path in paths]
+    texts: list[tuple[ReportResult, str]] = []
+    for result in results:
+        try:
+            texts.append((result, read_report(result.path)))
+        except UnreadableReport as error:
+            result.error = str(error)
+    reports = tag_reports([text for _, text in texts], model)
+    for (result, _), tags in zip(texts, reports, strict=True):
+        if not tags.segments:
+            result.error = NO_SEGMENTS
+            continue
+        result.rows = [segment_row(result.path, s, model.names) for s in tags.segments]
+        result.profile = profile_row(result.path, tags, list(model.names))
+    return results
 
 
 def tag_files(
@@ -125,8 +129,8 @@ def tag_files(
         yield from tag_files_on_cluster(paths, model, client)
         return
     if jobs == 1:
-        for path in paths:
-            yield tag_file(path, model)
+        for i in range(0, len(paths), REPORTS_PER_TASK):
+            yield from tag_file_batch(paths[i : i + REPORTS_PER_TASK], model)
         return
     from joblib import Parallel, delayed
 

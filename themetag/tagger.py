@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from themetag.labels import PROJECT_ROOT
 from themetag.segment import split_report
 
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "model"
+NO_SEGMENTS = "the report has no segment with letters, digits or Chinese characters"
 # Texts sent to a worker process at a time by tag_many(jobs > 1).
 PARALLEL_CHUNK = 4096
 _default_model: ThemeModel | None = None
@@ -119,8 +120,11 @@ def tag_many(
     texts: Iterable[str], model: ThemeModel | None = None, explain: bool = False, jobs: int = 1
 ) -> list[Tag]:
     """Tag many segments, featurised a batch at a time; with jobs > 1 in that many processes."""
-    if isinstance(texts, (str, bytes)):
-        raise TypeError("tag_many expects a list of texts; use tag() for a single text")
+    if isinstance(texts, (str, bytes, bytearray)) or not isinstance(texts, Iterable):
+        raise TypeError(
+            f"tag_many expects a list of texts, got {type(texts).__name__};"
+            " use tag() for a single text"
+        )
     texts = [_check_text(t) for t in texts]
     if jobs < 1:
         raise ValueError(f"jobs must be 1 or more, got {jobs}")
@@ -162,15 +166,24 @@ def theme_profile(segments: list[TaggedSegment], names: dict[str, str]) -> list[
     return sorted(shares, key=lambda s: (-s.characters, s.theme))
 
 
+def tag_reports(texts: Sequence[str], model: ThemeModel | None = None) -> list[ReportTags]:
+    """Cut whole reports into segments and tag them all in one pass; a report without any
+    segment gets an empty ReportTags."""
+    model = model or load_model()
+    reports = [split_report(_check_text(text)) for text in texts]
+    tags = iter(tag_many([span.text for spans in reports for span in spans], model))
+    tagged = []
+    for spans in reports:
+        segments = [
+            TaggedSegment(number, span.start, span.end, span.text, next(tags))
+            for number, span in enumerate(spans, 1)
+        ]
+        tagged.append(ReportTags(segments, theme_profile(segments, model.names)))
+    return tagged
+
+
 def tag_report(text: str, model: ThemeModel | None = None) -> ReportTags:
     """Cut a whole report into segments, tag each, and profile the report's themes."""
-    spans = split_report(_check_text(text))
-    if not spans:
-        raise ValueError("the report has no segment with letters, digits or Chinese characters")
-    model = model or load_model()
-    tags = tag_many([s.text for s in spans], model)
-    segments = [
-        TaggedSegment(number, span.start, span.end, span.text, segment_tag)
-        for number, (span, segment_tag) in enumerate(zip(spans, tags, strict=True), 1)
-    ]
-    return ReportTags(segments, theme_profile(segments, model.names))
+    if not split_report(_check_text(text)):
+        raise ValueError(NO_SEGMENTS)
+    return tag_reports([text], model)[0]
