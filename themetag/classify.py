@@ -287,6 +287,8 @@ class ThemeModel:
             )
         try:
             card = json.loads(card_file.read_text(encoding="utf-8"))
+            if not isinstance(card, dict):
+                raise ValueError(f"it holds a JSON {type(card).__name__}, not an object")
         except (OSError, ValueError) as error:
             raise ModelFileError(f"model card {card_file} is missing or damaged: {error}") from None
         if card.get("format") != MODEL_FORMAT:
@@ -301,19 +303,29 @@ class ThemeModel:
             if int(arrays["format"]) != MODEL_FORMAT:
                 raise ValueError(f"format {int(arrays['format'])}, expected {MODEL_FORMAT}")
             linear = LinearThemes.from_arrays(arrays)
+            # Arrays that do not fit together would fail on every report, not here.
+            shape = (len(linear.features.keys), len(linear.classes))
+            if linear.weights.shape != shape or linear.intercept.shape != shape[1:]:
+                raise ValueError(f"weights {linear.weights.shape} do not fit {shape}")
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             raise ModelFileError(
                 f"cannot load model file {model_file}: {type(error).__name__}: {error}"
             ) from None
-        settings_fields = {
-            k: tuple(v) if isinstance(v, list) else v for k, v in card.get("settings", {}).items()
-        }
         try:
+            for part in ("settings", "themes", "review", "corpus"):
+                if not isinstance(card.get(part, {}), dict):
+                    raise ValueError(f"its {part!r} is not a JSON object")
+            float(card.get("review", {}).get("threshold", 0.0))  # read at every tag: check now
+            settings_fields = {
+                k: tuple(v) if isinstance(v, list) else v
+                for k, v in card.get("settings", {}).items()
+            }
             settings = Settings(**settings_fields)
-        except TypeError as error:
+            names = dict(card.get("themes", {}))
+        except (TypeError, ValueError, AttributeError) as error:
             raise ModelFileError(
                 f"model card {card_file} is from an incompatible version: {error}"
             ) from None
-        model = cls(settings, card.get("themes", {}))
+        model = cls(settings, names)
         model.card, model.linear, model.path = card, linear, directory
         return model

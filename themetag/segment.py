@@ -11,7 +11,9 @@ _NUMERAL = f"[{CN_NUMERALS}]{{1,3}}"
 _DIGIT = "[0-9\uff10-\uff19]{1,2}"
 # Where an enumeration marker may start a new item: a sentence or clause has just ended.
 _BOUNDARY = "\u3002\uff1b;\uff01!\uff1f?\uff1a:\u2026\u201d\u300d)\uff09"
-_SPACE = " \t\u3000\xa0\r\n"
+# Every character str.isspace() calls whitespace: the line separators str.splitlines breaks at
+# (\x0b, \x0c, \u2028 …) and the em spaces of indented Word text, not only the common ones.
+_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 # The end of a line that closes a sentence; a 文库 page break falls anywhere else.
 _SENTENCE_END = _BOUNDARY + ".>\u300b"
 
@@ -117,6 +119,8 @@ def _item_starts(text: str, start: int, end: int, masks: list[tuple[int, int]]) 
     """Offsets inside one paragraph where an enumerated item or heading begins."""
     starts: list[int] = []
     next_digit = 1
+    # Found once per paragraph: testing the rest of it at every 一是 is quadratic on run-on text.
+    last_second = text.rfind("二是", start, end)
     for match in _MARKERS.finditer(text, start, end):
         kind, position = match.lastgroup, match.start()
         if any(a <= position < b for a, b in masks):
@@ -127,7 +131,7 @@ def _item_starts(text: str, start: int, end: int, masks: list[tuple[int, int]]) 
             number = _number(match.group())
             if number == 1:
                 # 一是 opens a list only where 二是 follows; 统一是 and 唯一是 open nothing.
-                accepted = previous not in _NOT_ORDINAL_BEFORE and "二是" in text[match.end() : end]
+                accepted = previous not in _NOT_ORDINAL_BEFORE and last_second >= match.end()
             else:
                 accepted = at_boundary or previous in ",\uff0c"
         elif kind == "digit":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,6 +118,20 @@ def _probabilities(texts: list[str], model: ThemeModel, jobs: int) -> np.ndarray
     return np.concatenate(chunks)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Garbage collection held off while segments and tags are built: they hold no reference
+    cycles, and its passes over hundreds of thousands of fresh objects took a quarter of the
+    time of tag_many and a third of tag_report's on a 50 MB report."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def tag_many(
     texts: Iterable[str], model: ThemeModel | None = None, explain: bool = False, jobs: int = 1
 ) -> list[Tag]:
@@ -132,16 +148,19 @@ def tag_many(
         return []
     model = model or load_model()
     probabilities = _probabilities(texts, model, jobs)
-    classes, names, threshold = model.classes_, model.names, model.review_threshold
+    names, threshold = model.names, model.review_threshold
     order = np.argsort(-probabilities, axis=1, kind="stable")
-    confidences = np.take_along_axis(probabilities, order, axis=1).tolist()
+    # Ranked as whole arrays: a Python loop over 18 themes per text costs more than tagging.
+    ranked_themes = np.array(model.classes_, dtype=object)[order].tolist()
+    ranked_confidences = np.take_along_axis(probabilities, order, axis=1).tolist()
     tags = []
-    for text, themes, ranked in zip(texts, order.tolist(), confidences, strict=True):
-        ranking = tuple(zip([classes[i] for i in themes], ranked, strict=True))
-        best, confidence = ranking[0]
-        explanation = tuple(model.explain(text, best)) if explain else None
-        name = names.get(best, best)
-        tags.append(Tag(best, name, confidence, ranking, confidence < threshold, explanation))
+    with _collector_paused():
+        for text, themes, confidences in zip(texts, ranked_themes, ranked_confidences, strict=True):
+            best, confidence = themes[0], confidences[0]
+            explanation = tuple(model.explain(text, best)) if explain else None
+            ranking = tuple(zip(themes, confidences, strict=True))
+            name = names.get(best, best)
+            tags.append(Tag(best, name, confidence, ranking, confidence < threshold, explanation))
     return tags
 
 
@@ -170,15 +189,16 @@ def tag_reports(texts: Sequence[str], model: ThemeModel | None = None) -> list[R
     """Cut whole reports into segments and tag them all in one pass; a report without any
     segment gets an empty ReportTags."""
     model = model or load_model()
-    reports = [split_report(_check_text(text)) for text in texts]
-    tags = iter(tag_many([span.text for spans in reports for span in spans], model))
-    tagged = []
-    for spans in reports:
-        segments = [
-            TaggedSegment(number, span.start, span.end, span.text, next(tags))
-            for number, span in enumerate(spans, 1)
-        ]
-        tagged.append(ReportTags(segments, theme_profile(segments, model.names)))
+    with _collector_paused():
+        reports = [split_report(_check_text(text)) for text in texts]
+        tags = iter(tag_many([span.text for spans in reports for span in spans], model))
+        tagged = []
+        for spans in reports:
+            segments = [
+                TaggedSegment(number, span.start, span.end, span.text, next(tags))
+                for number, span in enumerate(spans, 1)
+            ]
+            tagged.append(ReportTags(segments, theme_profile(segments, model.names)))
     return tagged
 
 

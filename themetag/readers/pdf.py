@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 
 from themetag.readers.errors import UnreadableReport
 
@@ -13,13 +14,21 @@ def read(data: bytes) -> str:
     from pypdf import PdfReader  # imported on first use, so that `import themetag` stays fast
     from pypdf.errors import PdfReadError
 
+    if b"%PDF-" not in data[:1024]:  # where readers look for the header
+        raise UnreadableReport("not a PDF file: no %PDF- header at its start")
+    # pypdf logs each defect it meets to stderr; the one message that matters is ours below.
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UnreadableReport("the PDF is encrypted")
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, OSError) as error:
-        raise UnreadableReport(f"not a readable PDF ({error})") from None
+        raise UnreadableReport(f"not a readable PDF: damaged or truncated ({error})") from None
+    finally:
+        logger.setLevel(level)
     if not any(page.strip() for page in pages):
         raise UnreadableReport("the PDF has no text layer (a scan?): run OCR first")
     return "\n".join(pages)

@@ -17,7 +17,11 @@ def read(data: bytes) -> str:
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+    except zipfile.BadZipFile as error:
+        # A .docx is a zip archive; one that starts as a zip but will not open was cut short.
+        problem = "damaged or truncated" if data.startswith(b"PK") else "not a zip archive"
+        raise UnreadableReport(f"not a readable .docx file: {problem} ({error})") from None
+    except (KeyError, ValueError) as error:
         raise UnreadableReport(f"not a readable .docx file ({error})") from None
     lines = []
     for block in document.iter_inner_content():
