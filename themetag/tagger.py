@@ -105,17 +105,19 @@ def _probabilities_in_worker(source: str | ThemeModel, texts: list[str]) -> np.n
     return worker_model(source).predict_proba(texts)
 
 
-def _probabilities(texts: list[str], model: ThemeModel, jobs: int) -> np.ndarray:
+def _probability_chunks(texts: list[str], model: ThemeModel, jobs: int) -> Iterator[np.ndarray]:
+    """Probabilities of the texts, a chunk at a time, in order; computed in `jobs` processes
+    while the caller builds the tags of the chunks already done."""
     if jobs == 1 or len(texts) <= PARALLEL_CHUNK:
-        return model.predict_proba(texts)
+        yield model.predict_proba(texts)
+        return
     from joblib import Parallel, delayed
 
     source = model_source(model)
-    chunks = Parallel(n_jobs=jobs)(
+    yield from Parallel(n_jobs=jobs, return_as="generator")(
         delayed(_probabilities_in_worker)(source, texts[i : i + PARALLEL_CHUNK])
         for i in range(0, len(texts), PARALLEL_CHUNK)
     )
-    return np.concatenate(chunks)
 
 
 @contextmanager
@@ -147,7 +149,17 @@ def tag_many(
     if not texts:
         return []
     model = model or load_model()
-    probabilities = _probabilities(texts, model, jobs)
+    tags: list[Tag] = []
+    for probabilities in _probability_chunks(texts, model, jobs):
+        tags += _tags(
+            texts[len(tags) : len(tags) + len(probabilities)], probabilities, model, explain
+        )
+    return tags
+
+
+def _tags(
+    texts: list[str], probabilities: np.ndarray, model: ThemeModel, explain: bool
+) -> list[Tag]:
     names, threshold = model.names, model.review_threshold
     order = np.argsort(-probabilities, axis=1, kind="stable")
     # Ranked as whole arrays: a Python loop over 18 themes per text costs more than tagging.
