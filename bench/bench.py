@@ -74,7 +74,7 @@ def child_latency_fasttext(model: str) -> dict:
 
 
 def _throughput(run, texts: list[str]) -> dict:
-    run(texts[:2000])  # warm-up: worker processes started, models loaded
+    run(texts)  # warm-up: worker processes started, models loaded, caches filled
     started = time.perf_counter()
     run(texts)
     seconds = time.perf_counter() - started
@@ -239,11 +239,6 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _ratio(ours: float, theirs: float, higher_is_better: bool) -> str:
-    ratio = ours / theirs if higher_is_better else theirs / ours
-    return f"{ratio:.2f}"
-
-
 def _bench(model: str, work: Path, args: argparse.Namespace) -> int:
     import joblib
     import sklearn
@@ -304,53 +299,49 @@ def _bench(model: str, work: Path, args: argparse.Namespace) -> int:
             f" {result['megabytes'] / result['seconds']:.2f} MB/s"
         )
 
+    def compared(label: str, ours: float, theirs: float, shown, higher_is_better: bool):
+        """A row of both figures, shown by `shown`, and their ratio (> 1: themetag better)."""
+        ratio = ours / theirs if higher_is_better else theirs / ours
+        return (label, shown(ours), shown(theirs), f"{ratio:.2f}")
+
+    def seconds(value: float) -> str:
+        return f"{value:.3f} s"
+
+    def milliseconds(value: float) -> str:
+        return f"{value * 1e3:.3f} ms"
+
+    def megabytes(value: float) -> str:
+        return f"{value:.1f} MB"
+
     def speed(result: dict) -> float:
         return result["segments"] / result["seconds"]
 
-    cold_o = statistics.median(r["seconds"] for r in cold_ours)
-    cold_t = statistics.median(r["seconds"] for r in cold_theirs)
-    size_o = sum(f.stat().st_size for f in Path(model).iterdir()) / 1e6
-    size_t = Path(fasttext_model).stat().st_size / 1e6
     rows = [
-        (
+        compared(
             "cold start (import, load, first tag; median of 5)",
-            f"{cold_o:.3f} s",
-            f"{cold_t:.3f} s",
-            _ratio(cold_o, cold_t, False),
+            statistics.median(r["seconds"] for r in cold_ours),
+            statistics.median(r["seconds"] for r in cold_theirs),
+            seconds,
+            False,
         ),
-        (
-            "tag() latency p50",
-            f"{latency_ours['p50'] * 1e3:.3f} ms",
-            f"{latency_theirs['p50'] * 1e3:.3f} ms",
-            _ratio(latency_ours["p50"], latency_theirs["p50"], False),
+        compared(
+            "tag() latency p50", latency_ours["p50"], latency_theirs["p50"], milliseconds, False
         ),
-        (
-            "tag() latency p99",
-            f"{latency_ours['p99'] * 1e3:.3f} ms",
-            f"{latency_theirs['p99'] * 1e3:.3f} ms",
-            _ratio(latency_ours["p99"], latency_theirs["p99"], False),
+        compared(
+            "tag() latency p99", latency_ours["p99"], latency_theirs["p99"], milliseconds, False
         ),
     ]
     for jobs in (1, 2):
-        ours, theirs = throughput[("themetag", jobs)], throughput[("fasttext", jobs)]
-        rows.append(
-            (
-                f"tag_many, {jobs} core{'s' * (jobs > 1)} (fastText: split into"
-                " characters, then predict)",
-                rate(ours),
-                rate(theirs),
-                _ratio(speed(ours), speed(theirs), True),
+        cores = f"{jobs} core{'s' * (jobs > 1)}"
+        ours = throughput[("themetag", jobs)]
+        for how, theirs in (
+            ("split into characters, then predict", throughput[("fasttext", jobs)]),
+            ("predict alone, on text split beforehand", prepared[jobs]),
+        ):
+            row = compared(
+                f"tag_many, {cores} (fastText: {how})", speed(ours), speed(theirs), str, True
             )
-        )
-        rows.append(
-            (
-                f"tag_many, {jobs} core{'s' * (jobs > 1)} (fastText: predict alone, on"
-                " text split beforehand)",
-                rate(ours),
-                rate(prepared[jobs]),
-                _ratio(speed(ours), speed(prepared[jobs]), True),
-            )
-        )
+            rows.append((row[0], rate(ours), rate(theirs), row[3]))
     for jobs, result in runs_cli.items():
         rows.append(
             (
@@ -361,46 +352,42 @@ def _bench(model: str, work: Path, args: argparse.Namespace) -> int:
                 "–",
             )
         )
-    rows += [
+    rows.append(
         (
             "training (`python train.py`: 5-fold CV, seed check, final fit)",
             f"{train_ours['wall']:.1f} s",
             "–",
             "–",
-        ),
-        (
+        )
+    )
+    rows.append(
+        compared(
             "one fit on the whole corpus",
-            f"{fit_ours['seconds']:.1f} s",
-            f"{train_theirs['seconds']:.1f} s",
-            _ratio(fit_ours["seconds"], train_theirs["seconds"], False),
-        ),
-        (
+            fit_ours["seconds"],
+            train_theirs["seconds"],
+            seconds,
+            False,
+        )
+    )
+    rows.append(
+        compared(
             "model size on disk",
-            f"{size_o:.1f} MB",
-            f"{size_t:.1f} MB",
-            _ratio(size_o, size_t, False),
-        ),
-        (
-            "peak memory, tag_many on 1 core",
-            f"{throughput[('themetag', 1)]['peak_mb']:.0f} MB",
-            f"{throughput[('fasttext', 1)]['peak_mb']:.0f} MB",
-            _ratio(
-                throughput[("themetag", 1)]["peak_mb"],
-                throughput[("fasttext", 1)]["peak_mb"],
+            sum(f.stat().st_size for f in Path(model).iterdir()) / 1e6,
+            Path(fasttext_model).stat().st_size / 1e6,
+            megabytes,
+            False,
+        )
+    )
+    for jobs in (1, 2):
+        rows.append(
+            compared(
+                f"peak memory, tag_many on {jobs} core{'s' * (jobs > 1)} (all processes)",
+                throughput[("themetag", jobs)]["peak_mb"],
+                throughput[("fasttext", jobs)]["peak_mb"],
+                megabytes,
                 False,
-            ),
-        ),
-        (
-            "peak memory, tag_many on 2 cores (all processes)",
-            f"{throughput[('themetag', 2)]['peak_mb']:.0f} MB",
-            f"{throughput[('fasttext', 2)]['peak_mb']:.0f} MB",
-            _ratio(
-                throughput[("themetag", 2)]["peak_mb"],
-                throughput[("fasttext", 2)]["peak_mb"],
-                False,
-            ),
-        ),
-    ]
+            )
+        )
     for mb, result in memory.items():
         rows.append(
             (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from files import write_all
 
 from themetag.classify import ThemeModel
 from themetag.corpus import Segment, load_corpus
@@ -20,6 +21,14 @@ def seed_files() -> list[Path]:
     if not files:
         pytest.skip("../shared/seeds is not present")
     return files
+
+
+@pytest.fixture(scope="session")
+def folder(tmp_path_factory) -> Path:
+    """One good report per format and the bad files a real folder holds (tests/files.py)."""
+    folder = tmp_path_factory.mktemp("reports")
+    write_all(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

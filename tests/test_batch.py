@@ -8,18 +8,11 @@ import time
 from html.parser import HTMLParser
 
 import pytest
-from files import BAD, GOOD, REPORT, themetag, write_all
+from files import BAD, GOOD, REPORT, themetag
 from openpyxl import load_workbook
 
 from themetag import tag_files
 from themetag.readers import find_reports
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("batch")
-    write_all(folder)
-    return folder
 
 
 def read_csv(path):

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 from distributed import Client, LocalCluster
-from files import REPORT, themetag, write_all
+from files import REPORT, themetag
 
 from themetag import cli, tag_files
 from themetag.readers import find_reports
@@ -14,13 +14,6 @@ def local_cluster(workers: int = 2):
     return LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
     )
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cluster")
-    write_all(folder)
-    return folder
 
 
 def test_tag_files_on_a_two_worker_cluster_gives_exactly_the_local_results(folder):

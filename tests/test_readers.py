@@ -1,14 +1,7 @@
 import pytest
-from files import GOOD, LINES, write_all
+from files import GOOD, LINES
 
 from themetag.readers import UnreadableReport, find_reports, read_report
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("reports")
-    write_all(folder)
-    return folder
 
 
 @pytest.mark.parametrize("name", GOOD)

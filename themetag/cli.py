@@ -60,7 +60,7 @@ def _format(args: argparse.Namespace) -> str:
     return fmt
 
 
-def _write_outputs(journal: Journal, output: Path, fmt: str) -> list[Path]:
+def write_outputs(journal: Journal, output: Path, fmt: str) -> list[Path]:
     """The segments, profiles and (if any) errors tables, read afresh from the journal."""
 
     def segments():
@@ -133,7 +133,7 @@ def _run(args: argparse.Namespace, fmt: str, model: ThemeModel, client: Client |
     def results() -> Iterator[ReportResult]:
         return journal.results() if journal else iter(kept)
 
-    written = _write_outputs(journal, args.output, fmt) if journal else []
+    written = write_outputs(journal, args.output, fmt) if journal else []
     if args.html:
         write_page(results(), args.html, model.names)
         written.append(args.html)
