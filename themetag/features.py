@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # character stored as code point + 1 so that keys of different lengths never collide.
 _CODE_BITS = 21
 MAX_PACKED_NGRAM = 64 // _CODE_BITS
+_SEPARATOR = np.uint64((1 << _CODE_BITS) - 1)  # above every code point + 1
 
 
 @lru_cache(maxsize=50_000)
@@ -145,10 +146,11 @@ class CharNgramTfidf:
         from scipy.sparse import csr_matrix
 
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        ends = np.cumsum(lengths)
         codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
-        codes = codes.astype(np.uint64) + 1
-        row_of = np.repeat(np.arange(len(texts)), lengths)
+        # Texts are kept apart by a code no character has, so that an n-gram running from one
+        # text into the next is never in the vocabulary.
+        codes = np.insert(codes.astype(np.uint64) + 1, np.cumsum(lengths)[:-1], _SEPARATOR)
+        row_of = np.repeat(np.arange(len(texts)), lengths + 1)[: len(codes)]
         rows, columns = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         low, high = self.ngram_range
         for n in range(low, high + 1):
@@ -158,11 +160,9 @@ class CharNgramTfidf:
             keys = codes[:count].copy()
             for k in range(1, n):
                 keys = (keys << np.uint64(_CODE_BITS)) | codes[k : k + count]
-            # An n-gram may not run from one text into the next.
-            inside = np.flatnonzero(np.arange(count) + n <= ends[row_of[:count]])
-            found = self._table.find(keys[inside])
-            known = found >= 0
-            rows.append(row_of[inside[known]])
+            found = self._table.find(keys)
+            known = np.flatnonzero(found >= 0)
+            rows.append(row_of[known])
             columns.append(found[known])
         vocabulary = len(self.keys)
         # Counting the repeats of each (text, n-gram) cell gives the term frequencies.

@@ -18,6 +18,7 @@ _MASKS = re.compile(r"[x*×]{2,}")
 # and the patterns above all leave alone: one call per step instead of one per text.
 _JOIN = "\ue000"
 _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 @lru_cache(maxsize=1)
@@ -33,8 +34,18 @@ def to_simplified(text: str) -> str:
 def normalize(text: str) -> str:
     """The canonical form a segment is featurised from: NFKC, simplified, lower case,
     figures and masks (XX, **) folded, spacing inside Chinese removed."""
-    text = _LONE_SURROGATES.sub("\ufffd", text)
-    text = to_simplified(unicodedata.normalize("NFKC", text)).lower()
+    return _after_width(_width_folded(text))
+
+
+def _width_folded(text: str) -> str:
+    # Full-width ASCII is folded first: NFKC itself takes a slow path over any text holding
+    # a character it changes, and Chinese text nearly always holds full-width punctuation.
+    text = _LONE_SURROGATES.sub("\ufffd", text).translate(_FULL_WIDTH)
+    return unicodedata.normalize("NFKC", text)
+
+
+def _after_width(text: str) -> str:
+    text = to_simplified(text).lower()
     text = _DIGITS.sub("0", text)
     text = _MASKS.sub("x", text)
     return _SPACES.sub(_space, text).strip()
@@ -51,4 +62,6 @@ def normalize_many(texts: list[str]) -> list[str]:
     """`normalize` of each text, computed for the whole batch at once."""
     if len(texts) < 2 or any(_JOIN in t for t in texts):
         return [normalize(t) for t in texts]
-    return [part.strip() for part in normalize(_JOIN.join(texts)).split(_JOIN)]
+    # NFKC a text at a time keeps the slow path to the few texts that need it.
+    joined = _JOIN.join(_width_folded(text) for text in texts)
+    return [part.strip() for part in _after_width(joined).split(_JOIN)]
