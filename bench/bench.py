@@ -75,15 +75,16 @@ def child_latency_fasttext(model: str) -> dict:
     return _latencies(predict, corpus_texts()[:LATENCY_CALLS])
 
 
-def _throughput(run, texts: list[str]) -> dict:
-    """The median time of THROUGHPUT_RUNS runs over the texts, after one to warm up."""
+def _throughput(run, texts: list[str], raw: list[str]) -> dict:
+    """The median time of THROUGHPUT_RUNS runs over the texts, after one to warm up; sizes
+    are those of the `raw` texts they were made from."""
     run(texts)  # warm-up: worker processes started, models loaded, caches filled
     times = []
     for _ in range(THROUGHPUT_RUNS):
         started = time.perf_counter()
         run(texts)
         times.append(time.perf_counter() - started)
-    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    megabytes = sum(len(t.encode("utf-8")) for t in raw) / 1e6
     return {"seconds": statistics.median(times), "segments": len(texts), "megabytes": megabytes}
 
 
@@ -92,7 +93,7 @@ def child_throughput_themetag(model: str, jobs: str) -> dict:
 
     loaded = load_model(model)
     texts = corpus_texts() * THROUGHPUT_COPIES
-    return _throughput(lambda batch: tag_many(batch, loaded, jobs=int(jobs)), texts)
+    return _throughput(lambda batch: tag_many(batch, loaded, jobs=int(jobs)), texts, texts)
 
 
 def child_throughput_fasttext(model: str, jobs: str, prepared: str = "raw") -> dict:
@@ -100,10 +101,9 @@ def child_throughput_fasttext(model: str, jobs: str, prepared: str = "raw") -> d
     as it must) or already split (`prepared`: fastText's predict alone)."""
     from joblib import Parallel, delayed
 
-    texts = corpus_texts() * THROUGHPUT_COPIES
+    raw = corpus_texts() * THROUGHPUT_COPIES
     ready = prepared == "prepared"
-    if ready:
-        texts = [characters(t) for t in texts]
+    texts = [characters(t) for t in raw] if ready else raw
     jobs_ = int(jobs)
 
     def run(batch: list[str]) -> None:
@@ -116,7 +116,7 @@ def child_throughput_fasttext(model: str, jobs: str, prepared: str = "raw") -> d
             for i in range(0, len(batch), size)
         )
 
-    return _throughput(run, texts)
+    return _throughput(run, texts, raw)
 
 
 def child_train_fasttext(output: str) -> dict:

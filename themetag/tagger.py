@@ -23,7 +23,7 @@ _default_model: ThemeModel | None = None
 _worker_models: dict[str, ThemeModel] = {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tag:
     """A segment's theme, its Chinese name, calibrated confidence and every theme ranked.
 
@@ -38,7 +38,7 @@ class Tag:
     explanation: tuple[tuple[str, float], ...] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaggedSegment:
     """One segment of a report: its number, offsets in the report, text and Tag."""
 
@@ -49,7 +49,7 @@ class TaggedSegment:
     tag: Tag
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ThemeShare:
     """How much of a report one theme takes, by segments and by characters."""
 
@@ -61,7 +61,7 @@ class ThemeShare:
     character_share: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReportTags:
     """A tagged report: its segments in reading order and its theme profile."""
 
