@@ -6,6 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
 import opencc
 
 # PDF and 文库 extraction put spaces between Chinese characters; they carry no meaning.
@@ -18,7 +19,6 @@ _MASKS = re.compile(r"[x*×]{2,}")
 # and the patterns above all leave alone: one call per step instead of one per text.
 _JOIN = "\ue000"
 _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 @lru_cache(maxsize=1)
@@ -40,8 +40,16 @@ def normalize(text: str) -> str:
 def _width_folded(text: str) -> str:
     # Full-width ASCII is folded first: NFKC itself takes a slow path over any text holding
     # a character it changes, and Chinese text nearly always holds full-width punctuation.
-    text = _LONE_SURROGATES.sub("\ufffd", text).translate(_FULL_WIDTH)
-    return unicodedata.normalize("NFKC", text)
+    return unicodedata.normalize("NFKC", _full_width_folded(_LONE_SURROGATES.sub("\ufffd", text)))
+
+
+def _full_width_folded(text: str) -> str:
+    """Full-width ASCII and the ideographic space as ASCII (what NFKC makes of them)."""
+    # Arithmetic on the code points: str.translate takes 100 ns a character here.
+    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32).copy()
+    codes[(codes >= 0xFF01) & (codes <= 0xFF5E)] -= 0xFEE0
+    codes[codes == 0x3000] = 0x20
+    return codes.tobytes().decode("utf-32-le")
 
 
 def _after_width(text: str) -> str:
@@ -62,6 +70,7 @@ def normalize_many(texts: list[str]) -> list[str]:
     """`normalize` of each text, computed for the whole batch at once."""
     if len(texts) < 2 or any(_JOIN in t for t in texts):
         return [normalize(t) for t in texts]
-    # NFKC a text at a time keeps the slow path to the few texts that need it.
-    joined = _JOIN.join(_width_folded(text) for text in texts)
-    return [part.strip() for part in _after_width(joined).split(_JOIN)]
+    joined = _full_width_folded(_LONE_SURROGATES.sub("\ufffd", _JOIN.join(texts)))
+    # NFKC a text at a time keeps its slow path to the few texts that need it.
+    folded = _JOIN.join(unicodedata.normalize("NFKC", part) for part in joined.split(_JOIN))
+    return [part.strip() for part in _after_width(folded).split(_JOIN)]
