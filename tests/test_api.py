@@ -3,8 +3,11 @@ import math
 import pytest
 
 from themetag import Tag, load_model, tag, tag_many, tag_report
+from themetag.classify import ModelFileError, ThemeModel
 from themetag.labels import load_themes
 from themetag.normalize import normalize, to_simplified
+from themetag.settings import Settings
+from themetag.tagger import PARALLEL_CHUNK, worker_model
 
 THEME_IDS = {t.id for t in load_themes()}
 AID = (
@@ -108,3 +111,25 @@ def test_explain_returns_the_terms_that_pushed_the_decision():
     assert all(term in normalize(AID) for term in terms)
     assert any(term in {"资助", "助学", "助学金", "营养", "困难", "补助"} for term in terms)
     assert tag(AID).explanation is None
+
+
+def test_two_jobs_tag_as_one_and_follow_a_model_retrained_into_its_folder(
+    small_model, small_corpus, tmp_path
+):
+    texts = [s.text for s in small_corpus]
+    texts = texts * (PARALLEL_CHUNK // len(texts) + 2)  # more than one chunk: workers run
+    first = load_model(small_model.save(tmp_path / "model"))
+    assert tag_many(texts, first, jobs=2) == tag_many(texts, first)
+
+    retrained = ThemeModel(Settings(regularization=0.05), small_model.names).fit(
+        [s.text for s in small_corpus], [s.label for s in small_corpus]
+    )
+    second = load_model(retrained.save(tmp_path / "model"))
+    expected = tag_many(texts, second)
+    assert expected != tag_many(texts, first)
+    # The worker processes of the first call are reused: they must not answer with `first`.
+    assert tag_many(texts, second, jobs=2) == expected
+    # A worker that never saw `first` cannot load it any more, and says so.
+    stale = (str(tmp_path / "model"), "0" * 16)
+    with pytest.raises(ModelFileError, match="changed after it was loaded"):
+        worker_model(stale)

@@ -11,6 +11,7 @@ from themetag.classify import ThemeModel
 from themetag.readers import UnreadableReport, find_reports, read_report
 from themetag.tagger import (
     NO_SEGMENTS,
+    ModelSource,
     ReportTags,
     TaggedSegment,
     load_model,
@@ -91,9 +92,9 @@ def profile_row(report: str, tags: ReportTags, themes: list[str], top: int = 3) 
     return row
 
 
-def tag_file_batch(paths: list[str], model: ThemeModel | str) -> list[ReportResult]:
+def tag_file_batch(paths: list[str], model: ModelSource) -> list[ReportResult]:
     """Read, segment and tag report files, all their segments in one pass; a file that
-    cannot be read gives its reason. `model` may be a path, loaded once per process."""
+    cannot be read gives its reason. `model` may be a `model_source`, loaded once per process."""
     model = worker_model(model)
     results: list[ReportResult] = [ReportResult(str(path)) for path in paths]
     texts: list[tuple[ReportResult, str]] = []

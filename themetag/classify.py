@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from collections.abc import Sequence
@@ -214,6 +215,12 @@ class ThemeModel:
             for i in range(0, len(texts), CHUNK_TEXTS)
         ]
         return np.concatenate(chunks) if chunks else np.zeros((0, len(self.classes_)))
+
+    @property
+    def card_digest(self) -> str:
+        """A digest of the model card: it names the corpus, settings and figures of a fit."""
+        text = json.dumps(self.card, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
     def review_threshold(self) -> float:

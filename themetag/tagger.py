@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from themetag.classify import ThemeModel
+from themetag.classify import ModelFileError, ThemeModel
 from themetag.labels import PROJECT_ROOT
 from themetag.segment import split_report
 
@@ -20,7 +20,7 @@ NO_SEGMENTS = "the report has no segment with letters, digits or Chinese charact
 # Texts sent to a worker process at a time by tag_many(jobs > 1).
 PARALLEL_CHUNK = 4096
 _default_model: ThemeModel | None = None
-_worker_models: dict[str, ThemeModel] = {}
+_worker_models: dict[tuple[str, str], ThemeModel] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +79,27 @@ def load_model(path: str | Path | None = None) -> ThemeModel:
     return _default_model
 
 
-def model_source(model: ThemeModel) -> str | ThemeModel:
-    """What to send a worker process so it can have the model: its path, or the model."""
-    return str(model.path) if model.path else model
+ModelSource = tuple[str, str] | ThemeModel
 
 
-def worker_model(source: str | ThemeModel) -> ThemeModel:
+def model_source(model: ThemeModel) -> ModelSource:
+    """What to send a worker process so it can have the model: its path with the digest of
+    its card, or the model itself when it was not loaded from a file."""
+    return (str(model.path), model.card_digest) if model.path else model
+
+
+def worker_model(source: ModelSource) -> ThemeModel:
     """The model in a worker process, loaded from its path once per process, not per task."""
     if isinstance(source, ThemeModel):
         return source
+    # Worker processes outlive a call: keyed by the card's digest too, a model retrained into
+    # the same folder is loaded afresh instead of answered by the old one.
     if source not in _worker_models:
-        _worker_models[source] = load_model(source)
+        path, digest = source
+        model = load_model(path)
+        if model.card_digest != digest:
+            raise ModelFileError(f"the model in {path} changed after it was loaded: load it again")
+        _worker_models[source] = model
     return _worker_models[source]
 
 
@@ -101,7 +111,7 @@ def _check_text(text: object) -> str:
     return text
 
 
-def _probabilities_in_worker(source: str | ThemeModel, texts: list[str]) -> np.ndarray:
+def _probabilities_in_worker(source: ModelSource, texts: list[str]) -> np.ndarray:
     return worker_model(source).predict_proba(texts)
 
 
