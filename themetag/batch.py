@@ -92,6 +92,12 @@ def profile_row(report: str, tags: ReportTags, themes: list[str], top: int = 3) 
     return row
 
 
+def report_batches(paths: list[Path]) -> Iterator[list[str]]:
+    """The paths in order, REPORTS_PER_TASK at a time: the tasks of a parallel run."""
+    for i in range(0, len(paths), REPORTS_PER_TASK):
+        yield [str(path) for path in paths[i : i + REPORTS_PER_TASK]]
+
+
 def tag_file_batch(paths: list[str], model: ModelSource) -> list[ReportResult]:
     """Read, segment and tag report files, all their segments in one pass; a file that
     cannot be read gives its reason. `model` may be a `model_source`, loaded once per process."""
@@ -130,15 +136,14 @@ def tag_files(
         yield from tag_files_on_cluster(paths, model, client)
         return
     if jobs == 1:
-        for i in range(0, len(paths), REPORTS_PER_TASK):
-            yield from tag_file_batch(paths[i : i + REPORTS_PER_TASK], model)
+        for batch in report_batches(paths):
+            yield from tag_file_batch(batch, model)
         return
     from joblib import Parallel, delayed
 
     source = model_source(model)
-    batches = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(tag_file_batch)([str(p) for p in paths[i : i + REPORTS_PER_TASK]], source)
-        for i in range(0, len(paths), REPORTS_PER_TASK)
+    results = Parallel(n_jobs=jobs, return_as="generator")(
+        delayed(tag_file_batch)(batch, source) for batch in report_batches(paths)
     )
-    for batch in batches:
-        yield from batch
+    for batch_results in results:
+        yield from batch_results

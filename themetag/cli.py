@@ -168,10 +168,7 @@ def _tag_command(args: argparse.Namespace) -> int:
             return _run(args, fmt, model, None)
         with connect(args.scheduler) as client:
             return _run(args, fmt, model, client)
-    except UsageError as error:
-        print(f"themetag tag: {error}", file=sys.stderr)
-        return 2
-    except (ModelFileError, JournalMismatch, ClusterError) as error:
+    except (UsageError, ModelFileError, JournalMismatch, ClusterError) as error:
         print(f"themetag tag: {error}", file=sys.stderr)
         return 2
     except OSError as error:

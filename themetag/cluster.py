@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from themetag.batch import REPORTS_PER_TASK, ReportResult, tag_file_batch
+from themetag.batch import ReportResult, report_batches, tag_file_batch
 from themetag.classify import ThemeModel
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def connect(address: str) -> Iterator[Client]:
 
 
 def tag_files_on_cluster(
-    paths: Iterable[Path], model: ThemeModel, client: Client
+    paths: list[Path], model: ThemeModel, client: Client
 ) -> Iterator[ReportResult]:
     """Tag report files on the cluster's workers, one ReportResult per file, in order.
 
@@ -65,14 +65,11 @@ def tag_files_on_cluster(
     the scheduler, and one that keeps failing comes back as errors, never lost."""
     shared_model = client.scatter(model, broadcast=True, hash=False)
     window = TASKS_PER_THREAD * max(sum(client.nthreads().values()), 1)
-    paths = iter(paths)
+    batches = report_batches(paths)
     in_flight: deque = deque()
 
     def submit(tasks: int) -> None:
-        for _ in range(tasks):
-            batch = [str(path) for path in itertools.islice(paths, REPORTS_PER_TASK)]
-            if not batch:
-                return
+        for batch in itertools.islice(batches, tasks):
             future = client.submit(tag_file_batch, batch, shared_model, pure=False)
             in_flight.append((batch, future))
 

@@ -23,12 +23,17 @@ MAX_PACKED_NGRAM = 64 // _CODE_BITS
 _SEPARATOR = np.uint64((1 << _CODE_BITS) - 1)  # above every code point + 1
 
 
-@lru_cache(maxsize=50_000)
-def _cut(text: str) -> tuple[str, ...]:
+@lru_cache(maxsize=1)
+def _jieba():
     import jieba  # its import and dictionary load cost a second; only words and explain need it
 
     jieba.setLogLevel(logging.WARNING)
-    return tuple(word for word in jieba.lcut(text) if any(c.isalnum() for c in word))
+    return jieba
+
+
+@lru_cache(maxsize=50_000)
+def _cut(text: str) -> tuple[str, ...]:
+    return tuple(word for word in _jieba().lcut(text) if any(c.isalnum() for c in word))
 
 
 def jieba_words(text: str) -> list[str]:

@@ -34,19 +34,16 @@ def to_simplified(text: str) -> str:
 def normalize(text: str) -> str:
     """The canonical form a segment is featurised from: NFKC, simplified, lower case,
     figures and masks (XX, **) folded, spacing inside Chinese removed."""
-    return _after_width(_width_folded(text))
+    return _after_width(unicodedata.normalize("NFKC", _before_nfkc(text)))
 
 
-def _width_folded(text: str) -> str:
-    # Full-width ASCII is folded first: NFKC itself takes a slow path over any text holding
-    # a character it changes, and Chinese text nearly always holds full-width punctuation.
-    return unicodedata.normalize("NFKC", _full_width_folded(_LONE_SURROGATES.sub("\ufffd", text)))
-
-
-def _full_width_folded(text: str) -> str:
-    """Full-width ASCII and the ideographic space as ASCII (what NFKC makes of them)."""
-    # Arithmetic on the code points: str.translate takes 100 ns a character here.
-    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32).copy()
+def _before_nfkc(text: str) -> str:
+    """Lone surrogates replaced, full-width ASCII and the ideographic space made ASCII."""
+    # Full-width forms are folded before NFKC, by arithmetic on the code points (str.translate
+    # takes 100 ns a character here): NFKC takes a slow path over any text holding a
+    # character it changes, and Chinese text nearly always holds full-width punctuation.
+    codes = np.frombuffer(_LONE_SURROGATES.sub("\ufffd", text).encode("utf-32-le"), np.uint32)
+    codes = codes.copy()
     codes[(codes >= 0xFF01) & (codes <= 0xFF5E)] -= 0xFEE0
     codes[codes == 0x3000] = 0x20
     return codes.tobytes().decode("utf-32-le")
@@ -70,7 +67,7 @@ def normalize_many(texts: list[str]) -> list[str]:
     """`normalize` of each text, computed for the whole batch at once."""
     if len(texts) < 2 or any(_JOIN in t for t in texts):
         return [normalize(t) for t in texts]
-    joined = _full_width_folded(_LONE_SURROGATES.sub("\ufffd", _JOIN.join(texts)))
     # NFKC a text at a time keeps its slow path to the few texts that need it.
-    folded = _JOIN.join(unicodedata.normalize("NFKC", part) for part in joined.split(_JOIN))
+    parts = _before_nfkc(_JOIN.join(texts)).split(_JOIN)
+    folded = _JOIN.join(unicodedata.normalize("NFKC", part) for part in parts)
     return [part.strip() for part in _after_width(folded).split(_JOIN)]
