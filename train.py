@@ -2,7 +2,7 @@
 
 import sys
 
-from themetag.training import main
+from themetag.training.train import main
 
 if __name__ == "__main__":
     sys.exit(main())

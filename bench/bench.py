@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 from peers import FastTextPeer, characters, predict_with_file
 
-from themetag.corpus import load_corpus
-from themetag.training import DEFAULT_CORPUS
+from themetag.training.corpus import load_corpus
+from themetag.training.train import DEFAULT_CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,11 +129,11 @@ def child_train_fasttext(output: str) -> dict:
 
 
 def child_fit_themetag() -> dict:
-    from themetag.classify import ThemeModel
+    from themetag.training.fit import SegmentClassifier
 
     segments = load_corpus(DEFAULT_CORPUS)
     started = time.perf_counter()
-    ThemeModel().fit(
+    SegmentClassifier().fit(
         [s.text for s in segments], [s.label for s in segments], [s.doc for s in segments]
     )
     return {"seconds": time.perf_counter() - started}

@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from themetag.corpus import Segment
 from themetag.labels import Theme
-from themetag.normalize import normalize
+from themetag.text.normalize import normalize
+from themetag.training.corpus import Segment
 
 Methods = tuple[str, Callable, Callable]
 

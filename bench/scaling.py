@@ -19,7 +19,7 @@ from pathlib import Path
 from bench import write_reports
 from themetag import load_model, tag_files
 from themetag.cli import write_outputs
-from themetag.journal import Journal
+from themetag.run.journal import Journal
 
 
 def _timed_api(folder: Path, jobs: int = 1, workers: int = 0) -> float:
@@ -52,7 +52,7 @@ def _timed_client_writing(folder: Path, work: Path) -> tuple[float, int, int]:
     journal.start(resume=False)
     for result in results:
         journal.append(result)
-    written = write_outputs(journal, work / "out.csv", "csv")
+    written = write_outputs(journal, work / "out.csv", "csv", list(load_model().names))
     seconds = time.perf_counter() - started
     return seconds, journal.path.stat().st_size, sum(path.stat().st_size for path in written)
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 from peers import FastTextPeer, KeywordBaseline
 
-from themetag.classify import ThemeModel
-from themetag.corpus import Segment, load_corpus
 from themetag.labels import load_themes
-from themetag.settings import Settings
-from themetag.training import (
+from themetag.training.corpus import Segment, load_corpus
+from themetag.training.fit import SegmentClassifier
+from themetag.training.settings import Settings
+from themetag.training.train import (
     CALIBRATION_BINS,
     DEFAULT_CORPUS,
     DEFAULT_SEED_LABELS,
@@ -131,12 +131,12 @@ def score(
 
 
 def theme_model_methods(settings: Settings) -> tuple[Callable, Callable]:
-    def fit(train: list[Segment]) -> ThemeModel:
-        return ThemeModel(settings).fit(
+    def fit(train: list[Segment]) -> SegmentClassifier:
+        return SegmentClassifier(settings).fit(
             [s.text for s in train], [s.label for s in train], [s.doc for s in train]
         )
 
-    def predict(model: ThemeModel, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    def predict(model: SegmentClassifier, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
         probabilities = model.predict_proba(texts)
         return [model.classes_[i] for i in probabilities.argmax(axis=1)], probabilities.max(1)
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from files import write_all
 
-from themetag.classify import ThemeModel
-from themetag.corpus import Segment, load_corpus
-from themetag.labels import PROJECT_ROOT, load_themes
+from themetag.labels import load_themes
+from themetag.model import ThemeModel
+from themetag.training.corpus import PROJECT_ROOT, Segment, load_corpus
+from themetag.training.fit import fit_model
 
 SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 CORPUS = PROJECT_ROOT / "corpus" / "docs"
@@ -49,6 +50,9 @@ def small_corpus(small_corpus_dir) -> list[Segment]:
 def small_model(small_corpus) -> ThemeModel:
     segments = small_corpus
     names = {t.id: t.name for t in load_themes()}
-    return ThemeModel(names=names).fit(
-        [s.text for s in segments], [s.label for s in segments], [s.doc for s in segments]
+    return fit_model(
+        [s.text for s in segments],
+        [s.label for s in segments],
+        [s.doc for s in segments],
+        names=names,
     )

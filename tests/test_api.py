@@ -3,11 +3,13 @@ import math
 import pytest
 
 from themetag import Tag, load_model, tag, tag_many, tag_report
-from themetag.classify import ModelFileError, ThemeModel
+from themetag.api import PARALLEL_CHUNK, worker_model
+from themetag.errors import ModelFileError
 from themetag.labels import load_themes
-from themetag.normalize import normalize, to_simplified
-from themetag.settings import Settings
-from themetag.tagger import PARALLEL_CHUNK, worker_model
+from themetag.model import save_model
+from themetag.text.normalize import normalize, to_simplified
+from themetag.training.fit import fit_model
+from themetag.training.settings import Settings
 
 THEME_IDS = {t.id for t in load_themes()}
 AID = (
@@ -118,17 +120,20 @@ def test_two_jobs_tag_as_one_and_follow_a_model_retrained_into_its_folder(
 ):
     texts = [s.text for s in small_corpus]
     texts = texts * (PARALLEL_CHUNK // len(texts) + 2)  # more than one chunk: workers run
-    first = load_model(small_model.save(tmp_path / "model"))
-    assert tag_many(texts, first, jobs=2) == tag_many(texts, first)
+    first = load_model(save_model(small_model, tmp_path / "model"))
+    assert tag_many(texts, model=first, jobs=2) == tag_many(texts, model=first)
 
-    retrained = ThemeModel(Settings(regularization=0.05), small_model.names).fit(
-        [s.text for s in small_corpus], [s.label for s in small_corpus]
+    retrained = fit_model(
+        [s.text for s in small_corpus],
+        [s.label for s in small_corpus],
+        names=small_model.names,
+        settings=Settings(regularization=0.05),
     )
-    second = load_model(retrained.save(tmp_path / "model"))
-    expected = tag_many(texts, second)
-    assert expected != tag_many(texts, first)
+    second = load_model(save_model(retrained, tmp_path / "model"))
+    expected = tag_many(texts, model=second)
+    assert expected != tag_many(texts, model=first)
     # The worker processes of the first call are reused: they must not answer with `first`.
-    assert tag_many(texts, second, jobs=2) == expected
+    assert tag_many(texts, model=second, jobs=2) == expected
     # A worker that never saw `first` cannot load it any more, and says so.
     stale = (str(tmp_path / "model"), "0" * 16)
     with pytest.raises(ModelFileError, match="changed after it was loaded"):

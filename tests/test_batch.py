@@ -6,13 +6,16 @@ import subprocess
 import sys
 import time
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from files import BAD, GOOD, REPORT, themetag
 from openpyxl import load_workbook
 
-from themetag import tag_files
+from themetag import split_report, tag_files
+from themetag.model import load_model_file, save_model
 from themetag.readers import find_reports
+from themetag.run.journal import Journal, run_key
 
 
 def read_csv(path):
@@ -28,8 +31,8 @@ def test_tag_files_tags_every_good_report_and_names_every_bad_one(folder):
     good = [r for r in results if not r.error]
     assert len(good) == 6
     for result in good:
-        assert result.rows and result.profile["segments"] == len(result.rows)
-        assert [row["segment"] for row in result.rows] == list(range(1, len(result.rows) + 1))
+        assert result.rows and result.profile.segments == len(result.rows)
+        assert [row.segment for row in result.rows] == list(range(1, len(result.rows) + 1))
 
 
 def test_two_jobs_give_exactly_what_one_job_gives(folder):
@@ -174,3 +177,65 @@ def test_the_command_line_gives_the_same_files_with_two_jobs(folder, tmp_path):
             (tmp_path / f"jobs{jobs}.errors.csv").read_text(encoding="utf-8"),
         ]
     assert outputs[1] == outputs[2]
+
+
+def _many_reports(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    for number in range(count):
+        (folder / f"r{number:03d}.txt").write_text(REPORT * 8 + f"第{number}号\n", encoding="utf-8")
+    return folder
+
+
+def test_ctrl_c_ends_with_one_line_naming_the_journal_and_the_resume_command(tmp_path):
+    folder = _many_reports(tmp_path / "many", 400)
+    output = tmp_path / "out.csv"
+    journal = tmp_path / "out.csv.journal"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "themetag.cli", "tag", str(folder), "-o", str(output)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and process.poll() is None:
+        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") >= 5:
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    stderr = process.communicate(timeout=60)[1]
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    (line,) = [line for line in stderr.splitlines() if line.strip()]
+    assert str(journal) in line and f"-o {output} --resume" in line
+    resumed = themetag("tag", folder, "-o", output, "--resume", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    rows = read_csv(output)
+    assert len({row["report"] for row in rows}) == 400
+    expected = sum(len(split_report(p.read_text(encoding="utf-8"))) for p in folder.iterdir())
+    assert len(rows) == expected
+
+
+def test_resume_refuses_a_journal_written_with_another_model(tmp_path, small_model):
+    folder = _many_reports(tmp_path / "few", 3)
+    output = tmp_path / "out.jsonl"
+    other = save_model(small_model, tmp_path / "other-model")
+    key = run_key(find_reports([folder]), load_model_file(other).card_digest)
+    Journal(Path(f"{output}.journal"), key).start(resume=False)
+    result = themetag("tag", folder, "-o", output, "--resume")
+    assert result.returncode == 2
+    assert "another model" in result.stderr and "without --resume" in result.stderr
+    assert themetag("tag", folder, "-o", output, "--resume", "--model", other).returncode == 0
+
+
+def test_an_output_suffix_that_is_no_format_is_a_usage_error(folder, tmp_path):
+    result = themetag("tag", folder / "a_utf8.txt", "-o", tmp_path / "x.parquet")
+    assert result.returncode == 2 and ".parquet is not an output format" in result.stderr
+    assert not (tmp_path / "x.parquet").exists()
+    forced = themetag("tag", folder / "a_utf8.txt", "-o", tmp_path / "x.out", "--format", "csv")
+    assert forced.returncode == 0 and (tmp_path / "x.out").read_text(encoding="utf-8-sig")
+
+
+def test_version_names_the_installed_version():
+    from importlib.metadata import version
+
+    result = themetag("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"themetag {version('themetag')}"

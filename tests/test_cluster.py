@@ -7,6 +7,7 @@ from distributed import Client, LocalCluster
 from files import REPORT, themetag
 
 from themetag import cli, tag_files
+from themetag.model import save_model
 from themetag.readers import find_reports
 
 
@@ -59,7 +60,7 @@ def test_without_dask_the_scheduler_option_says_how_to_install_it(
     folder, monkeypatch, capsys, small_model, tmp_path
 ):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import of it now fails
-    model = small_model.save(tmp_path / "model")
+    model = save_model(small_model, tmp_path / "model")
     argv = ["tag", str(folder / "a_utf8.txt"), "--model", str(model), "--scheduler", "local:2"]
     assert cli.main(argv) == 2
     assert "pip install 'themetag[dask]'" in capsys.readouterr().err

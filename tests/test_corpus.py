@@ -4,10 +4,10 @@ from collections import Counter, defaultdict
 import pytest
 from conftest import CORPUS, SEEDS
 
-from themetag.corpus import is_single_theme, load_corpus, near_copies
 from themetag.labels import load_themes
-from themetag.normalize import to_simplified
-from themetag.training import DEFAULT_SEED_LABELS
+from themetag.text.normalize import to_simplified
+from themetag.training.corpus import is_single_theme, load_corpus, near_copies
+from themetag.training.train import DEFAULT_SEED_LABELS
 
 THEMES = [t.id for t in load_themes()]
 
@@ -57,7 +57,7 @@ def test_no_two_segments_of_different_reports_share_over_half_their_5_grams(segm
 
 
 def test_near_copies_are_found_when_present():
-    from themetag.corpus import Segment
+    from themetag.training.corpus import Segment
 
     a = Segment("a-1", "a", "全县共投入资金三千万元新建校舍两万平方米", "funding_facilities")
     b = Segment("b-1", "b", "全县共投入资金三千万元新建校舍两万平方米。", "funding_facilities")
@@ -80,7 +80,7 @@ def test_seed_labels_hold_offsets_and_labels_only():
 
 
 def test_the_corpus_carries_the_settled_labels_of_every_disagreement(segments):
-    from themetag.corpus import AGREEMENT, agreement
+    from themetag.training.corpus import AGREEMENT, agreement
 
     result = agreement()
     assert result.segments >= 400

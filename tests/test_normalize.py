@@ -1,4 +1,4 @@
-from themetag.normalize import normalize, to_simplified
+from themetag.text.normalize import normalize, to_simplified
 
 
 def test_full_width_digits_letters_and_punctuation_fold_to_half_width():

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from themetag import split_report, tag, tag_many, tag_report
-from themetag.corpus import load_corpus
+from themetag.training.corpus import load_corpus
 
 SEGMENTS = [segment.text for segment in load_corpus(CORPUS)]
 S2T = opencc.OpenCC("s2t")

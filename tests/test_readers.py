@@ -1,7 +1,8 @@
 import pytest
 from files import GOOD, LINES
 
-from themetag.readers import UnreadableReport, find_reports, read_report
+from themetag.errors import UnreadableReport
+from themetag.readers import find_reports, read_report
 
 
 @pytest.mark.parametrize("name", GOOD)

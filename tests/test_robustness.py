@@ -12,9 +12,10 @@ import pytest
 from files import LINES, REPORT, themetag, write_docx, write_pdf, write_txt
 
 from themetag import load_model, split_report, tag, tag_files, tag_many, tag_report
-from themetag.classify import CARD_FILE, MODEL_FILE, MODEL_FORMAT, ModelFileError
-from themetag.normalize import to_simplified
-from themetag.readers import UnreadableReport, read_report
+from themetag.errors import ModelFileError, UnreadableReport
+from themetag.model import CARD_FILE, MODEL_FILE, MODEL_FORMAT, save_model
+from themetag.readers import read_report
+from themetag.text.normalize import to_simplified
 
 AID = "全年发放国家助学金和营养改善计划补助资金860万元，惠及家庭经济困难学生4120人次。"
 MIXED = "全年發放國家助学金和营养改善計劃补助资金860萬元，惠及家庭經濟困难学生4120人次。"
@@ -250,7 +251,7 @@ def test_missing_paths_are_named_not_taken_for_unknown_types(tmp_path, small_mod
     good = write_txt(tmp_path / "good.txt")
     results = list(tag_files([tmp_path / "nope.txt", good], model=small_model))
     assert [r.error for r in results] == ["No such file or directory", None]
-    assert results[1].rows and results[1].rows[0]["text"] == LINES[0]
+    assert results[1].rows and results[1].rows[0].text == LINES[0]
 
 
 def test_tag_files_takes_one_path_as_one_path(tmp_path, small_model):
@@ -270,7 +271,7 @@ def test_tag_files_on_a_folder_without_reports_yields_nothing(tmp_path, small_mo
 
 @pytest.fixture(scope="module")
 def model_dir(small_model, tmp_path_factory):
-    return small_model.save(tmp_path_factory.mktemp("model") / "m")
+    return save_model(small_model, tmp_path_factory.mktemp("model") / "m")
 
 
 def read_csv(path):
@@ -401,8 +402,8 @@ def _break_model(saved: Path, kind: str, tmp_path: Path) -> Path:
         model_file.write_bytes(data[: len(data) // 2])
     elif kind == "newer format":
         card["format"] = MODEL_FORMAT + 1
-    elif kind == "older settings":
-        card["settings"]["kernel"] = "rbf"
+    elif kind == "theme names not text":
+        card["themes"]["safety"] = 3
     elif kind == "card not an object":
         card = [card]
     elif kind == "arrays that do not fit":
@@ -419,7 +420,7 @@ MODEL_FAULTS = {
     "missing": "no model file at",
     "truncated": "cannot load model file",
     "newer format": f"is in format {MODEL_FORMAT + 1}, this themetag reads format {MODEL_FORMAT}",
-    "older settings": "is from an incompatible version",
+    "theme names not text": "is from an incompatible version",
     "card not an object": "is missing or damaged: it holds a JSON list",
     "arrays that do not fit": "do not fit",
 }

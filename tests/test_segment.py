@@ -1,7 +1,7 @@
 import pytest
 
-from themetag.normalize import to_simplified
-from themetag.segment import split_report
+from themetag.text.normalize import to_simplified
+from themetag.text.segment import split_report
 
 
 def texts(report: str) -> list[str]:

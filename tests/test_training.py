@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from themetag.classify import CARD_FILE, ThemeModel
-from themetag.training import evaluate, expected_calibration_error, main, train
+from themetag.model import CARD_FILE, load_model_file
+from themetag.training.train import evaluate, expected_calibration_error, main, train
 
 
 def test_training_writes_a_model_and_a_card_with_grouped_cross_validated_figures(
@@ -22,7 +22,7 @@ def test_training_writes_a_model_and_a_card_with_grouped_cross_validated_figures
     assert set(figures["per_theme"]) <= set(card["themes"])
     assert len(card["corpus"]["fingerprint"]) == 64
     assert card["libraries"]["scikit-learn"]
-    model = ThemeModel.load(output)
+    model = load_model_file(output)
     assert model.predict_proba(["开展防溺水安全教育"]).shape == (1, len(model.classes_))
 
 
@@ -31,7 +31,7 @@ def test_training_is_deterministic(small_corpus_dir, tmp_path):
     for run in ("a", "b"):
         train(small_corpus_dir, tmp_path / run, seeds=tmp_path / "no-seeds")
         cards.append(json.loads((tmp_path / run / CARD_FILE).read_text(encoding="utf-8")))
-        probabilities.append(ThemeModel.load(tmp_path / run).predict_proba(["新建校舍三千平方米"]))
+        probabilities.append(load_model_file(tmp_path / run).predict_proba(["新建校舍三千平方米"]))
     assert cards[0] == cards[1]
     np.testing.assert_array_equal(probabilities[0], probabilities[1])
 
@@ -57,7 +57,7 @@ def test_a_corpus_with_an_unknown_label_is_refused(tmp_path, capsys):
 
 
 def test_seed_check_is_scored_when_the_seeds_are_present(seed_files, small_corpus_dir, tmp_path):
-    from themetag.training import DEFAULT_SEED_LABELS
+    from themetag.training.train import DEFAULT_SEED_LABELS
 
     if not DEFAULT_SEED_LABELS.is_file():
         pytest.skip("no seed labels yet")

@@ -4,9 +4,11 @@ from themetag import tag
 tag("全面落实学生资助政策，发放助学金120万元")
 """
 
-from themetag.batch import ReportResult, tag_files
-from themetag.segment import Span, split_report
-from themetag.tagger import (
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from themetag.api import (
     ReportTags,
     Tag,
     TaggedSegment,
@@ -16,6 +18,11 @@ from themetag.tagger import (
     tag_many,
     tag_report,
 )
+from themetag.errors import ThemetagError
+from themetag.text.segment import Span, split_report
+
+if TYPE_CHECKING:
+    from themetag.run import ReportResult, tag_files
 
 __all__ = [
     "ReportResult",
@@ -24,6 +31,7 @@ __all__ = [
     "Tag",
     "TaggedSegment",
     "ThemeShare",
+    "ThemetagError",
     "load_model",
     "split_report",
     "tag",
@@ -31,3 +39,12 @@ __all__ = [
     "tag_many",
     "tag_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The batch layer (readers, joblib, dask) is loaded only by those who tag files.
+    if name in ("tag_files", "ReportResult"):
+        import themetag.run
+
+        return getattr(themetag.run, name)
+    raise AttributeError(f"module 'themetag' has no attribute {name!r}")

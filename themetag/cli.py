@@ -5,25 +5,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from themetag.batch import SEGMENT_COLUMNS, ReportResult, tag_files
-from themetag.classify import ModelFileError, ThemeModel
-from themetag.cluster import ClusterError, connect
-from themetag.journal import Journal, JournalMismatch, run_key
-from themetag.page import write_page
+from themetag.api import load_model
+from themetag.errors import Interrupted, ThemetagError, UsageError
+from themetag.model import ThemeModel
 from themetag.readers import find_reports
-from themetag.tagger import load_model
-from themetag.write import (
+from themetag.run import ReportResult, tag_files
+from themetag.run.cluster import connect
+from themetag.run.journal import Journal, run_key
+from themetag.writers.page import write_page
+from themetag.writers.tables import (
     ERROR_COLUMNS,
     FORMATS,
-    output_paths,
+    SEGMENT_COLUMNS,
+    OutputPaths,
+    profile_columns,
+    profile_record,
+    segment_record,
     write_csv,
     write_table,
     write_xlsx,
@@ -33,13 +40,14 @@ if TYPE_CHECKING:
     from distributed import Client
 
 
-class UsageError(Exception):
-    """A command line that cannot be run as given."""
-
-
 def _format(args: argparse.Namespace) -> str:
     suffix = args.output.suffix.lower().lstrip(".") if args.output else ""
-    fmt = args.format or (suffix if suffix in FORMATS else "jsonl")
+    if args.format is None and suffix and suffix not in FORMATS:
+        raise UsageError(
+            f"cannot write {args.output}: .{suffix} is not an output format"
+            f" ({', '.join(FORMATS)}); name the file so or add --format"
+        )
+    fmt: str = args.format or suffix or "jsonl"
     if args.output is None and fmt != "jsonl":
         raise UsageError(f"--format {fmt} needs an output file: add -o FILE")
     if args.resume and args.output is None:
@@ -60,39 +68,54 @@ def _format(args: argparse.Namespace) -> str:
     return fmt
 
 
-def write_outputs(journal: Journal, output: Path, fmt: str) -> list[Path]:
+def write_outputs(journal: Journal, output: Path, fmt: str, themes: list[str]) -> list[Path]:
     """The segments, profiles and (if any) errors tables, read afresh from the journal."""
 
-    def segments():
-        return (row for result in journal.results() for row in result.rows)
+    def segments() -> Iterator[dict]:
+        return (segment_record(row) for result in journal.results() for row in result.rows)
 
-    def profiles():
-        return (result.profile for result in journal.results() if result.profile)
+    def profiles() -> Iterator[dict]:
+        return (
+            profile_record(result.profile, themes) for result in journal.results() if result.profile
+        )
 
-    def errors():
+    def errors() -> Iterator[dict]:
         return ({"report": r.path, "error": r.error} for r in journal.results() if r.error)
 
-    paths = output_paths(output, fmt)
-    profile_columns = list(next(profiles(), {"report": None}))
+    paths = OutputPaths.of(output, fmt)
+    columns = profile_columns(themes)
     if fmt == "xlsx":
-        sheets = {
-            "segments": (SEGMENT_COLUMNS, segments()),
-            "profiles": (profile_columns, profiles()),
-        }
-        write_xlsx(sheets, paths["segments"])
+        write_xlsx(
+            {"segments": (SEGMENT_COLUMNS, segments()), "profiles": (columns, profiles())},
+            paths.segments,
+        )
     else:
-        write_table(segments(), paths["segments"], fmt, SEGMENT_COLUMNS)
-        write_table(profiles(), paths["profiles"], fmt, profile_columns)
-    written = list(dict.fromkeys([paths["segments"], paths["profiles"]]))
+        write_table(segments(), paths.segments, fmt, SEGMENT_COLUMNS)
+        write_table(profiles(), paths.profiles, fmt, columns)
+    written = list(dict.fromkeys([paths.segments, paths.profiles]))
     if next(errors(), None):
-        write_csv(errors(), paths["errors"], ERROR_COLUMNS)
-        written.append(paths["errors"])
+        write_csv(errors(), paths.errors, ERROR_COLUMNS)
+        written.append(paths.errors)
     else:
-        paths["errors"].unlink(missing_ok=True)  # a stale list from an earlier run would mislead
+        paths.errors.unlink(missing_ok=True)  # a stale list from an earlier run would mislead
     return written
 
 
-def _run(args: argparse.Namespace, fmt: str, model: ThemeModel, client: Client | None) -> int:
+def _resume_hint(journal: Journal, argv: list[str]) -> str:
+    again = argv if "--resume" in argv else [*argv, "--resume"]
+    return (
+        f"interrupted; the finished reports are kept in {journal.path}:"
+        f" run `themetag {shlex.join(again)}` to go on"
+    )
+
+
+def _run(
+    args: argparse.Namespace,
+    fmt: str,
+    model: ThemeModel,
+    client: Client | None,
+    argv: list[str],
+) -> int:
     started = time.perf_counter()
     reports = find_reports(args.paths)
     if not reports:
@@ -104,8 +127,7 @@ def _run(args: argparse.Namespace, fmt: str, model: ThemeModel, client: Client |
     journal = None
     done: set[str] = set()
     if args.output:
-        key = run_key(reports, model.card.get("corpus", {}).get("fingerprint", ""))
-        journal = Journal(Path(f"{args.output}.journal"), key)
+        journal = Journal(Path(f"{args.output}.journal"), run_key(reports, model.card_digest))
         done = journal.start(args.resume)
     remaining = [path for path in reports if str(path) not in done]
     progress = tqdm(
@@ -116,35 +138,40 @@ def _run(args: argparse.Namespace, fmt: str, model: ThemeModel, client: Client |
         disable=args.quiet or not sys.stderr.isatty(),
     )
     kept: list[ReportResult] = []
-    for result in tag_files(remaining, jobs=args.jobs, model=model, client=client):
-        if journal:
-            journal.append(result)
-        else:
-            for row in result.rows:
-                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-            # Without a journal, only what the page or the summary needs is kept.
-            if not args.html:
-                count = result.profile and {"segments": len(result.rows)}
-                result = ReportResult(result.path, profile=count, error=result.error)
-            kept.append(result)
-        progress.update()
+    try:
+        for result in tag_files(remaining, jobs=args.jobs, model=model, client=client):
+            if journal:
+                journal.append(result)
+            else:
+                for row in result.rows:
+                    record = json.dumps(segment_record(row), ensure_ascii=False)
+                    sys.stdout.write(record + "\n")
+                # Without a journal, only what the page or the summary needs is kept.
+                if not args.html:
+                    result = ReportResult(result.path, [], result.profile, result.error)
+                kept.append(result)
+            progress.update()
+    except KeyboardInterrupt:
+        progress.close()
+        raise Interrupted(_resume_hint(journal, argv) if journal else "interrupted") from None
     progress.close()
 
     def results() -> Iterator[ReportResult]:
         return journal.results() if journal else iter(kept)
 
-    written = write_outputs(journal, args.output, fmt) if journal else []
+    themes = list(model.names)
+    written = write_outputs(journal, args.output, fmt, themes) if journal else []
     if args.html:
         write_page(results(), args.html, model.names)
         written.append(args.html)
     tagged = segments = 0
     failures = []
     for result in results():
-        if result.error:
+        if result.profile is None:
             failures.append(result)
         else:
             tagged += 1
-            segments += result.profile["segments"]
+            segments += result.profile.segments
     if journal:
         journal.remove()
     for failure in failures:
@@ -160,17 +187,20 @@ def _run(args: argparse.Namespace, fmt: str, model: ThemeModel, client: Client |
     return 1 if failures else 0
 
 
-def _tag_command(args: argparse.Namespace) -> int:
+def _tag_command(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         fmt = _format(args)
         model = load_model(args.model) if args.model else load_model()
         if not args.scheduler:
-            return _run(args, fmt, model, None)
+            return _run(args, fmt, model, None, argv)
         with connect(args.scheduler) as client:
-            return _run(args, fmt, model, client)
-    except (UsageError, ModelFileError, JournalMismatch, ClusterError) as error:
+            return _run(args, fmt, model, client, argv)
+    except ThemetagError as error:
         print(f"themetag tag: {error}", file=sys.stderr)
-        return 2
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("themetag tag: interrupted", file=sys.stderr)
+        return Interrupted.exit_code
     except OSError as error:
         print(f"themetag tag: cannot write output: {error}", file=sys.stderr)
         return 2
@@ -178,6 +208,7 @@ def _tag_command(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="themetag", description="Tag education work reports.")
+    parser.add_argument("--version", action="version", version=f"themetag {version('themetag')}")
     commands = parser.add_subparsers(dest="command", required=True)
     tag = commands.add_parser(
         "tag",
@@ -185,7 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tag reports: one row per segment, plus a theme profile per report.",
     )
     tag.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
-    tag.add_argument("-o", "--output", type=Path, help="output file (default: JSONL on stdout)")
+    tag.add_argument(
+        "-o", "--output", type=Path, help="output file: .jsonl, .csv or .xlsx (default: stdout)"
+    )
     tag.add_argument("--format", choices=FORMATS, help="output format (default: from -o suffix)")
     tag.add_argument("--jobs", type=int, default=1, help="reports tagged in parallel (processes)")
     tag.add_argument(
@@ -203,15 +236,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `themetag` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if args.command == "train":
-        from themetag.training import main as train_main
-
+        try:
+            from themetag.training.train import main as train_main
+        except ImportError as error:
+            print(f"themetag train: {error}: pip install 'themetag[train]'", file=sys.stderr)
+            return 2
         return train_main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    return _tag_command(args)
+    return _tag_command(args, argv)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_LABELS = PROJECT_ROOT / "labels.yaml"
+from themetag.resources import DEFAULT_LABELS
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pkgutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from themetag.readers.errors import UnreadableReport
+from themetag.errors import UnreadableReport
 
 __all__ = ["READERS", "UnreadableReport", "find_reports", "read_report"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from themetag.readers.errors import UnreadableReport
+from themetag.errors import UnreadableReport
 
 SUFFIXES = (".pdf",)
 

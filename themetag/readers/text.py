@@ -6,7 +6,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from themetag.readers.errors import UnreadableReport
+from themetag.errors import UnreadableReport
 
 SUFFIXES = (".txt", ".text", ".md")
 _BOMS = (

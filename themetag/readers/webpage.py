@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from themetag.readers.errors import UnreadableReport
+from themetag.errors import UnreadableReport
 from themetag.readers.text import looks_like_text
 
 SUFFIXES = (".html", ".htm", ".xhtml")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from themetag.classify import ModelFileError, ThemeModel
-from themetag.labels import PROJECT_ROOT
-from themetag.segment import split_report
+from themetag.errors import ModelFileError
+from themetag.model import ThemeModel, load_model_file
+from themetag.resources import DEFAULT_MODEL_DIR
+from themetag.text.segment import split_report
 
-DEFAULT_MODEL_DIR = PROJECT_ROOT / "model"
 NO_SEGMENTS = "the report has no segment with letters, digits or Chinese characters"
 # Texts sent to a worker process at a time by tag_many(jobs > 1).
 PARALLEL_CHUNK = 4096
@@ -70,12 +70,13 @@ class ReportTags:
 
 
 def load_model(path: str | Path | None = None) -> ThemeModel:
-    """Load a model directory; with no path, the default model, once, then reused."""
+    """Load a model directory; with no path, the one THEMETAG_MODEL names or else the model
+    that ships with the package, loaded once and then reused."""
     global _default_model
     if path is not None:
-        return ThemeModel.load(path)
+        return load_model_file(path)
     if _default_model is None:
-        _default_model = ThemeModel.load(os.environ.get("THEMETAG_MODEL") or DEFAULT_MODEL_DIR)
+        _default_model = load_model_file(os.environ.get("THEMETAG_MODEL") or DEFAULT_MODEL_DIR)
     return _default_model
 
 
@@ -145,7 +146,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def tag_many(
-    texts: Iterable[str], model: ThemeModel | None = None, explain: bool = False, jobs: int = 1
+    texts: Iterable[str], *, model: ThemeModel | None = None, explain: bool = False, jobs: int = 1
 ) -> list[Tag]:
     """Tag many segments, featurised a batch at a time; with jobs > 1 in that many processes."""
     if isinstance(texts, (str, bytes, bytearray)) or not isinstance(texts, Iterable):
@@ -186,9 +187,9 @@ def _tags(
     return tags
 
 
-def tag(text: str, model: ThemeModel | None = None, explain: bool = False) -> Tag:
+def tag(text: str, *, model: ThemeModel | None = None, explain: bool = False) -> Tag:
     """Tag one segment with its theme and calibrated confidence (and, if asked, why)."""
-    return tag_many([_check_text(text)], model, explain)[0]
+    return tag_many([_check_text(text)], model=model, explain=explain)[0]
 
 
 def theme_profile(segments: list[TaggedSegment], names: dict[str, str]) -> list[ThemeShare]:
@@ -207,13 +208,13 @@ def theme_profile(segments: list[TaggedSegment], names: dict[str, str]) -> list[
     return sorted(shares, key=lambda s: (-s.characters, s.theme))
 
 
-def tag_reports(texts: Sequence[str], model: ThemeModel | None = None) -> list[ReportTags]:
+def tag_reports(texts: Sequence[str], *, model: ThemeModel | None = None) -> list[ReportTags]:
     """Cut whole reports into segments and tag them all in one pass; a report without any
     segment gets an empty ReportTags."""
     model = model or load_model()
     with _collector_paused():
         reports = [split_report(_check_text(text)) for text in texts]
-        tags = iter(tag_many([span.text for spans in reports for span in spans], model))
+        tags = iter(tag_many([span.text for spans in reports for span in spans], model=model))
         tagged = []
         for spans in reports:
             segments = [
@@ -224,8 +225,8 @@ def tag_reports(texts: Sequence[str], model: ThemeModel | None = None) -> list[R
     return tagged
 
 
-def tag_report(text: str, model: ThemeModel | None = None) -> ReportTags:
+def tag_report(text: str, *, model: ThemeModel | None = None) -> ReportTags:
     """Cut a whole report into segments, tag each, and profile the report's themes."""
     if not split_report(_check_text(text)):
         raise ValueError(NO_SEGMENTS)
-    return tag_reports([text], model)[0]
+    return tag_reports([text], model=model)[0]

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 
-from themetag.batch import ReportResult
-from themetag.write import atomic
+from themetag.atomic import atomic
+from themetag.run import Profile, ReportResult, SegmentRow
 
 # One colour per theme, in the order of labels.yaml; the last two (overview, boilerplate)
 # are muted on purpose, as they are not policy themes.
@@ -38,28 +38,27 @@ def _colours(themes: list[str]) -> dict[str, str]:
     return {theme: PALETTE[i % len(PALETTE)] for i, theme in enumerate(themes)}
 
 
-def _bar(profile: dict, themes: list[str], colours: dict[str, str], names: dict[str, str]) -> str:
+def _bar(profile: Profile, colours: dict[str, str]) -> str:
     parts = []
-    for theme in themes:
-        share = profile.get(f"{theme}_character_share", 0.0)
-        if share > 0:
-            title = escape(f"{names.get(theme, theme)} ({theme}): {share:.0%}")
+    for share in sorted(profile.shares, key=lambda s: list(colours).index(s.theme)):
+        if share.character_share > 0:
+            title = escape(f"{share.name} ({share.theme}): {share.character_share:.0%}")
             parts.append(
-                f'<div style="width:{share * 100:.2f}%;background:{colours[theme]}" '
-                f'title="{title}"></div>'
+                f'<div style="width:{share.character_share * 100:.2f}%;'
+                f'background:{colours.get(share.theme, "#999")}" title="{title}"></div>'
             )
     return f'<div class="bar">{"".join(parts)}</div>'
 
 
-def _segment(row: dict, colour: str) -> str:
+def _segment(row: SegmentRow, colour: str) -> str:
     title = (
-        f"{row['name']} ({row['theme']}) 置信度 {row['confidence']:.2f}; "
-        f"其次 {row['runner_up_name']} {row['runner_up_confidence']:.2f}"
+        f"{row.name} ({row.theme}) 置信度 {row.confidence:.2f}; "
+        f"其次 {row.runner_up_name} {row.runner_up_confidence:.2f}"
     )
-    review = " review" if row["needs_review"] else ""
+    review = " review" if row.needs_review else ""
     return (
         f'<div class="segment{review}" style="border-color:{colour};background:{colour}22" '
-        f'title="{escape(title)}">{escape(row["text"])}</div>'
+        f'title="{escape(title)}">{escape(row.text)}</div>'
     )
 
 
@@ -68,30 +67,31 @@ def write_page(results: Iterable[ReportResult], path: Path, names: dict[str, str
     themes = list(names)
     colours = _colours(themes)
     results = list(results)
-    tagged = [r for r in results if r.error is None]
+    tagged = [(r, r.profile) for r in results if r.profile is not None]
     failed = [r for r in results if r.error is not None]
-    segments = sum(len(r.rows) for r in tagged)
+    segments = sum(profile.segments for _, profile in tagged)
     legend = "".join(
         f'<span><i class="swatch" style="background:{colours[t]}"></i>{escape(names[t])}</span>'
         for t in themes
     )
     summary_rows = "".join(
-        f'<tr><td><a href="#r{i}">{escape(r.path)}</a></td><td>{r.profile["segments"]}</td>'
-        f"<td>{escape(r.profile['top_names'])}</td>"
-        f"<td style='width:40%'>{_bar(r.profile, themes, colours, names)}</td></tr>"
-        for i, r in enumerate(tagged)
+        f'<tr><td><a href="#r{i}">{escape(r.path)}</a></td><td>{profile.segments}</td>'
+        f"<td>{escape(' '.join(s.name for s in profile.shares[:3]))}</td>"
+        f"<td style='width:40%'>{_bar(profile, colours)}</td></tr>"
+        for i, (r, profile) in enumerate(tagged)
     )
     sections = []
-    for i, result in enumerate(tagged):
-        body = "".join(_segment(row, colours.get(row["theme"], "#999")) for row in result.rows)
+    for i, (result, profile) in enumerate(tagged):
+        body = "".join(_segment(row, colours.get(row.theme, "#999")) for row in result.rows)
         sections.append(
             f'<h2 id="r{i}">{escape(result.path)}</h2>'
-            f"{_bar(result.profile, themes, colours, names)}"
-            f'<p class="meta">{result.profile["segments"]} segments, '
-            f"{result.profile['characters']} characters; "
+            f"{_bar(profile, colours)}"
+            f'<p class="meta">{profile.segments} segments, {profile.characters} characters; '
             f"hover a segment for its theme and confidence; dashed ones need review.</p>{body}"
         )
-    errors = "".join(f'<li class="error">{escape(r.path)}: {escape(r.error)}</li>' for r in failed)
+    errors = "".join(
+        f'<li class="error">{escape(r.path)}: {escape(r.error or "")}</li>' for r in failed
+    )
     html = (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>themetag: {len(tagged)} reports</title><style>{STYLE}</style></head><body>"

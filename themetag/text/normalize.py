@@ -18,7 +18,9 @@ _MASKS = re.compile(r"[x*×]{2,}")
 # Batches are normalised as one string joined by a private-use character, which NFKC, OpenCC
 # and the patterns above all leave alone: one call per step instead of one per text.
 _JOIN = "\ue000"
-_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+# Lone surrogates cannot be encoded; a NUL ends the text for OpenCC 1.1 (its C string), which
+# lost every text after it in a joined batch.
+_UNENCODABLE = re.compile("[\ud800-\udfff\x00]")
 
 
 @lru_cache(maxsize=1)
@@ -38,11 +40,11 @@ def normalize(text: str) -> str:
 
 
 def _before_nfkc(text: str) -> str:
-    """Lone surrogates replaced, full-width ASCII and the ideographic space made ASCII."""
+    """Lone surrogates and NULs replaced, full-width ASCII and the ideographic space made ASCII."""
     # Full-width forms are folded before NFKC, by arithmetic on the code points (str.translate
     # takes 100 ns a character here): NFKC takes a slow path over any text holding a
     # character it changes, and Chinese text nearly always holds full-width punctuation.
-    codes = np.frombuffer(_LONE_SURROGATES.sub("\ufffd", text).encode("utf-32-le"), np.uint32)
+    codes = np.frombuffer(_UNENCODABLE.sub("\ufffd", text).encode("utf-32-le"), np.uint32)
     codes = codes.copy()
     codes[(codes >= 0xFF01) & (codes <= 0xFF5E)] -= 0xFEE0
     codes[codes == 0x3000] = 0x20

@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from themetag.batch import ReportResult, report_batches, tag_file_batch
-from themetag.classify import ThemeModel
+from themetag.errors import ClusterError
+from themetag.model import ThemeModel
+from themetag.run.tasks import ReportResult, report_batches, tag_file_batch
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -19,10 +20,6 @@ INSTALL_HINT = "pip install 'themetag[dask]'"
 # Tasks in flight per worker thread: enough to keep workers busy, few enough that a run
 # over millions of reports holds only a window of them in memory.
 TASKS_PER_THREAD = 4
-
-
-class ClusterError(RuntimeError):
-    """A scheduler that cannot be used: dask missing, a bad address, or no answer."""
 
 
 @contextmanager

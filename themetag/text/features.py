@@ -1,4 +1,4 @@
-"""Featurisation: TF-IDF over character n-grams and jieba words of normalised text."""
+"""Featurisation: TF-IDF over character n-grams of normalised text, and jieba words."""
 
 from __future__ import annotations
 
@@ -9,12 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from themetag.settings import Settings
-
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion
 
 # A code point needs 21 bits; an n-gram of up to three is packed into one uint64 key, each
 # character stored as code point + 1 so that keys of different lengths never collide.
@@ -40,23 +37,6 @@ def jieba_words(text: str) -> list[str]:
     """The words of a normalised text, as jieba cuts them, without spaces and punctuation."""
     # Cross-validation featurises every segment once per fold: the cache cuts each once.
     return list(_cut(text))
-
-
-def build_featurizer(settings: Settings) -> FeatureUnion:
-    """The TF-IDF feature union the settings ask for: character n-grams, words, or both."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion
-
-    common = {"min_df": settings.min_df, "sublinear_tf": settings.sublinear_tf, "dtype": np.float32}
-    parts = []
-    if settings.char_ngrams:
-        chars = TfidfVectorizer(analyzer="char", ngram_range=tuple(settings.char_ngrams), **common)
-        parts.append(("chars", chars))
-    if settings.use_words:
-        parts.append(("words", TfidfVectorizer(analyzer=jieba_words, **common)))
-    if not parts:
-        raise ValueError("settings select no features: set char_ngrams or use_words")
-    return FeatureUnion(parts)
 
 
 def ngram_key(gram: str) -> int:
@@ -174,14 +154,14 @@ class CharNgramTfidf:
         cells, counts = np.unique(
             np.concatenate(rows) * vocabulary + np.concatenate(columns), return_counts=True
         )
-        rows, columns = cells // vocabulary, cells % vocabulary
+        cell_rows, cell_columns = cells // vocabulary, cells % vocabulary
         tf = counts.astype(np.float32)
         if self.sublinear_tf:
             tf = np.log(tf) + 1
-        values = tf * self.idf[columns]
-        norms = np.sqrt(np.bincount(rows, values * values, minlength=len(texts)))
-        row_starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(texts)))])
+        values = tf * self.idf[cell_columns]
+        norms = np.sqrt(np.bincount(cell_rows, values * values, minlength=len(texts)))
+        row_starts = np.concatenate([[0], np.cumsum(np.bincount(cell_rows, minlength=len(texts)))])
         return csr_matrix(
-            ((values / norms[rows]).astype(np.float32), columns, row_starts),
+            ((values / norms[cell_rows]).astype(np.float32), cell_columns, row_starts),
             shape=(len(texts), vocabulary),
         )

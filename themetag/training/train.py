@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from themetag.classify import ThemeModel, report_splits
-from themetag.corpus import Segment, load_corpus
-from themetag.labels import DEFAULT_LABELS, PROJECT_ROOT, load_themes
-from themetag.settings import Settings
+from themetag.labels import load_themes
+from themetag.model import ThemeModel, save_model
+from themetag.resources import DEFAULT_LABELS
+from themetag.training.corpus import PROJECT_ROOT, Segment, load_corpus
+from themetag.training.fit import SegmentClassifier, fit_model, report_splits
+from themetag.training.settings import Settings
 
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus" / "docs"
 DEFAULT_SEED_LABELS = PROJECT_ROOT / "corpus" / "seed_check.jsonl"
@@ -97,7 +99,9 @@ def review_threshold(
     return threshold, float(above.mean()), float(correct[above].mean())
 
 
-def report_folds(segments: list[Segment], settings: Settings) -> list[tuple[np.ndarray, ...]]:
+def report_folds(
+    segments: list[Segment], settings: Settings
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Train/test index pairs in which each report sits wholly on one side."""
     labels, groups = [s.label for s in segments], [s.doc for s in segments]
     return report_splits(labels, groups, settings.folds, settings.seed)
@@ -113,11 +117,11 @@ def out_of_fold_probabilities(
     classes = sorted(set(labels))
     probabilities = np.zeros((len(segments), len(classes)))
     for train, test in report_folds(segments, settings):
-        model = ThemeModel(settings, names).fit(
+        model = SegmentClassifier(settings).fit(
             [texts[i] for i in train], labels[train], [groups[i] for i in train]
         )
         fold = model.predict_proba([texts[i] for i in test])
-        columns = [classes.index(c) for c in model.classes_]
+        columns = np.array([classes.index(c) for c in model.classes_])
         probabilities[np.ix_(test, columns)] = fold
     return probabilities, classes
 
@@ -212,10 +216,11 @@ def train(
         f" {accuracy:.1%} of them correct"
     )
 
-    model = ThemeModel(settings, names).fit(
-        [s.text for s in segments], gold, [s.doc for s in segments]
+    model = fit_model(
+        [s.text for s in segments], gold, [s.doc for s in segments], names=names, settings=settings
     )
     card: dict = {
+        "settings": settings.as_dict(),
         "corpus": {
             "segments": len(segments),
             "reports": docs,
@@ -245,7 +250,7 @@ def train(
     else:
         print(f"\nseed check skipped: {seeds} or {seed_labels} not found")
     model.card = card
-    model.save(output)
+    save_model(model, output)
     print(f"\nmodel written to {output} in {time.perf_counter() - started:.0f} s")
     return model
 

@@ -5,28 +5,44 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
-from themetag.batch import ReportResult
+from themetag.api import ThemeShare
+from themetag.errors import JournalMismatch
+from themetag.run.tasks import Profile, ReportResult, SegmentRow
 
 
-class JournalMismatch(ValueError):
-    """A journal left by a run over other reports or with another model."""
-
-
-def run_key(reports: list[Path], model_fingerprint: str) -> str:
-    """What identifies a run: its reports, in order, and the model."""
-    digest = hashlib.sha256(model_fingerprint.encode())
+def run_key(reports: list[Path], model_digest: str) -> str:
+    """What identifies a run: its reports, in order, and the model (its card's digest)."""
+    digest = hashlib.sha256(model_digest.encode())
     for report in reports:
         digest.update(f"\n{report}".encode())
     return digest.hexdigest()
 
 
-def _line(result: ReportResult) -> str:
-    # Its fields are already plain JSON values: asdict() would deep-copy every row for nothing.
-    values = {field.name: getattr(result, field.name) for field in fields(result)}
-    return json.dumps(values, ensure_ascii=False) + "\n"
+def _encode(result: ReportResult) -> str:
+    # Rows as lists of values, in SegmentRow's field order: half the size of keyed objects.
+    rows = [[getattr(row, name) for name in SegmentRow.__slots__] for row in result.rows]
+    profile = None
+    if result.profile:
+        shares = [
+            [s.theme, s.name, s.segments, s.segment_share, s.characters, s.character_share]
+            for s in result.profile.shares
+        ]
+        profile = [result.profile.segments, result.profile.characters, shares]
+    line = {"path": result.path, "rows": rows, "profile": profile, "error": result.error}
+    return json.dumps(line, ensure_ascii=False) + "\n"
+
+
+def _decode(line: dict[str, Any]) -> ReportResult:
+    path = line["path"]
+    profile = None
+    if line["profile"]:
+        segments, characters, shares = line["profile"]
+        profile = Profile(path, segments, characters, tuple(ThemeShare(*s) for s in shares))
+    rows = [SegmentRow(*values) for values in line["rows"]]
+    return ReportResult(path, rows, profile, line["error"])
 
 
 class Journal:
@@ -41,12 +57,12 @@ class Journal:
         with open(self.path, "w", encoding="utf-8") as handle:
             # Rewriting drops a line an interrupted run left half written.
             handle.write(json.dumps({"journal": self.key}) + "\n")
-            handle.writelines(map(_line, done))
+            handle.writelines(map(_encode, done))
         return {result.path for result in done}
 
     def append(self, result: ReportResult) -> None:
         with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(_line(result))
+            handle.write(_encode(result))
 
     def results(self) -> Iterator[ReportResult]:
         """The complete report lines, in the order they were written."""
@@ -56,17 +72,17 @@ class Journal:
             header = handle.readline()
             try:
                 key = json.loads(header).get("journal")
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, AttributeError):
                 key = None
             if key != self.key:
                 raise JournalMismatch(
-                    f"{self.path} belongs to a run over other reports or with another model; "
-                    "run without --resume to start again"
+                    f"{self.path} was left by a run over other reports or with another model;"
+                    " run without --resume to start again"
                 )
             for line in handle:
                 if not line.endswith("\n"):
                     return  # cut off mid-line by an interruption
-                yield ReportResult(**json.loads(line))
+                yield _decode(json.loads(line))
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)

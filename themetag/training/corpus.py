@@ -9,7 +9,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from themetag.labels import DEFAULT_LABELS, load_themes
+from themetag.labels import load_themes
+
+# The checkout this module sits in: corpus/ and model/ are found beside themetag/.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 SHINGLE = 5
 MAX_SHARED_SHINGLES = 0.5
@@ -124,7 +127,7 @@ def to_traditional(path: Path) -> None:
     path.write_text("".join(lines), encoding="utf-8")
 
 
-AGREEMENT = DEFAULT_LABELS.parent / "corpus" / "agreement"
+AGREEMENT = PROJECT_ROOT / "corpus" / "agreement"
 
 
 @dataclass(frozen=True)
@@ -155,13 +158,13 @@ def agreement(folder: Path = AGREEMENT) -> Agreement:
     return Agreement(len(ids), agreed, float(cohen_kappa_score(a, b)))
 
 
-USAGE = """usage: python -m themetag.corpus check [PATH]
-       python -m themetag.corpus agreement      (first vs second labels of the sample)
-       python -m themetag.corpus traditional FILE...   (rewrite reports with OpenCC s2t)"""
+USAGE = """usage: python -m themetag.training.corpus check [PATH]
+       python -m themetag.training.corpus agreement      (first vs second labels of the sample)
+       python -m themetag.training.corpus traditional FILE...   (rewrite reports with OpenCC s2t)"""
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m themetag.corpus check [PATH]`: list the corpus's problems and counts."""
+    """`python -m themetag.training.corpus check [PATH]`: list the corpus's problems and counts."""
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["traditional"] and len(args) > 1:
         for name in args[1:]:
@@ -177,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] != ["check"]:
         print(USAGE, file=sys.stderr)
         return 2
-    path = Path(args[1]) if len(args) > 1 else DEFAULT_LABELS.parent / "corpus" / "docs"
+    path = Path(args[1]) if len(args) > 1 else PROJECT_ROOT / "corpus" / "docs"
     segments = load_corpus(path)
     themes = load_themes()
     found = problems(segments, {t.id for t in themes})

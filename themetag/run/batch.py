@@ -1,0 +1,48 @@
+"""Tagging many report files in order, in parallel if asked; a bad file never stops the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from themetag.api import load_model, model_source
+from themetag.model import ThemeModel
+from themetag.readers import find_reports
+from themetag.run.tasks import ReportResult, report_batches, tag_file_batch
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+
+def tag_files(
+    paths: Iterable[str | Path] | str | Path,
+    *,
+    jobs: int = 1,
+    model: ThemeModel | None = None,
+    client: Client | None = None,
+) -> Iterator[ReportResult]:
+    """Tag report files and the supported files inside folders, one ReportResult per file,
+    in order. With jobs > 1 the reports are tagged in that many processes, and with a
+    dask.distributed `client` on its cluster's workers, with the same results."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be 1 or more, got {jobs}")
+    model = model or load_model()
+    found = find_reports(paths)
+    if client is not None:
+        from themetag.run.cluster import tag_files_on_cluster
+
+        yield from tag_files_on_cluster(found, model, client)
+        return
+    if jobs == 1:
+        for batch in report_batches(found):
+            yield from tag_file_batch(batch, model)
+        return
+    from joblib import Parallel, delayed
+
+    source = model_source(model)
+    results = Parallel(n_jobs=jobs, return_as="generator")(
+        delayed(tag_file_batch)(batch, source) for batch in report_batches(found)
+    )
+    for batch_results in results:
+        yield from batch_results

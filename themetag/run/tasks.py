@@ -1,0 +1,114 @@
+"""The unit of a batch run: a task of a few report files, read, segmented and tagged in one
+pass, each report giving a typed result or its reason for failing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from themetag.api import (
+    NO_SEGMENTS,
+    ModelSource,
+    ReportTags,
+    TaggedSegment,
+    ThemeShare,
+    tag_reports,
+    worker_model,
+)
+from themetag.errors import UnreadableReport
+from themetag.readers import read_report
+
+# Reports tagged per task by worker processes and cluster workers.
+REPORTS_PER_TASK = 8
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRow:
+    """One output row: where the segment is, its text and its tag with the runner-up."""
+
+    report: str
+    segment: int
+    start: int
+    end: int
+    text: str
+    theme: str
+    name: str
+    confidence: float
+    runner_up: str
+    runner_up_name: str
+    runner_up_confidence: float
+    needs_review: bool
+
+    @classmethod
+    def of(cls, report: str, segment: TaggedSegment, names: dict[str, str]) -> SegmentRow:
+        runner_up, runner_up_confidence = segment.tag.ranking[1]
+        return cls(
+            report,
+            segment.number,
+            segment.start,
+            segment.end,
+            segment.text,
+            segment.tag.theme,
+            segment.tag.name,
+            round(segment.tag.confidence, 4),
+            runner_up,
+            names.get(runner_up, runner_up),
+            round(runner_up_confidence, 4),
+            segment.tag.needs_review,
+        )
+
+
+SEGMENT_COLUMNS = list(SegmentRow.__slots__)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A report's theme profile: its size and each theme's share, largest first."""
+
+    report: str
+    segments: int
+    characters: int
+    shares: tuple[ThemeShare, ...]
+
+    @classmethod
+    def of(cls, report: str, tags: ReportTags) -> Profile:
+        characters = sum(len(s.text) for s in tags.segments)
+        return cls(report, len(tags.segments), characters, tuple(tags.profile))
+
+
+@dataclass
+class ReportResult:
+    """One report's output: a row per segment and its profile, or why it failed."""
+
+    path: str
+    rows: list[SegmentRow] = field(default_factory=list)
+    profile: Profile | None = None
+    error: str | None = None
+
+
+def report_batches(paths: list[Path]) -> Iterator[list[str]]:
+    """The paths in order, REPORTS_PER_TASK at a time: the tasks of a parallel run."""
+    for i in range(0, len(paths), REPORTS_PER_TASK):
+        yield [str(path) for path in paths[i : i + REPORTS_PER_TASK]]
+
+
+def tag_file_batch(paths: list[str], model: ModelSource) -> list[ReportResult]:
+    """Read, segment and tag report files, all their segments in one pass; a file that
+    cannot be read gives its reason. `model` may be a `model_source`, loaded once per process."""
+    loaded = worker_model(model)
+    results: list[ReportResult] = [ReportResult(str(path)) for path in paths]
+    texts: list[tuple[ReportResult, str]] = []
+    for result in results:
+        try:
+            texts.append((result, read_report(result.path)))
+        except UnreadableReport as error:
+            result.error = str(error)
+    reports = tag_reports([text for _, text in texts], model=loaded)
+    for (result, _), tags in zip(texts, reports, strict=True):
+        if not tags.segments:
+            result.error = NO_SEGMENTS
+            continue
+        result.rows = [SegmentRow.of(result.path, s, loaded.names) for s in tags.segments]
+        result.profile = Profile.of(result.path, tags)
+    return results

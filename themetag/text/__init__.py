@@ -1,0 +1,1 @@
+"""The text layer: normalise, segment, read a report's structure, featurise."""

@@ -1,0 +1,122 @@
+"""Writing results as JSON Lines, CSV or Excel; a file appears under its name only when complete."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from themetag.atomic import atomic
+from themetag.run import Profile, SegmentRow
+
+FORMATS = ("jsonl", "csv", "xlsx")
+EXCEL_CELL_LIMIT = 32_767
+ERROR_COLUMNS = ["report", "error"]
+SEGMENT_COLUMNS = list(SegmentRow.__slots__)
+Record = dict[str, Any]
+
+
+def segment_record(row: SegmentRow) -> Record:
+    """A segment row as the columns of the segments table."""
+    return {name: getattr(row, name) for name in SEGMENT_COLUMNS}
+
+
+def profile_columns(themes: list[str]) -> list[str]:
+    """The columns of the profiles table: size, top themes, then a share per theme."""
+    return [
+        "report",
+        "segments",
+        "characters",
+        "top_themes",
+        "top_names",
+        *(f"{theme}_segment_share" for theme in themes),
+        *(f"{theme}_character_share" for theme in themes),
+    ]
+
+
+def profile_record(profile: Profile, themes: list[str], top: int = 3) -> Record:
+    """A report's theme profile as one wide row: shares per theme and its top themes."""
+    shares = {share.theme: share for share in profile.shares}
+    record: Record = {
+        "report": profile.report,
+        "segments": profile.segments,
+        "characters": profile.characters,
+        "top_themes": " ".join(share.theme for share in profile.shares[:top]),
+        "top_names": " ".join(share.name for share in profile.shares[:top]),
+    }
+    for theme in themes:
+        share = shares.get(theme)
+        record[f"{theme}_segment_share"] = round(share.segment_share, 4) if share else 0.0
+    for theme in themes:
+        share = shares.get(theme)
+        record[f"{theme}_character_share"] = round(share.character_share, 4) if share else 0.0
+    return record
+
+
+@dataclass(frozen=True)
+class OutputPaths:
+    """Where a run's tables go: segments, profiles (the same xlsx file) and errors."""
+
+    segments: Path
+    profiles: Path
+    errors: Path
+
+    @classmethod
+    def of(cls, output: Path, fmt: str) -> OutputPaths:
+        stem = output.with_suffix("") if output.suffix else output
+        errors = Path(f"{stem}.errors.csv")
+        if fmt == "xlsx":
+            return cls(output, output, errors)
+        return cls(output, Path(f"{stem}.profiles.{fmt}"), errors)
+
+
+def write_jsonl(rows: Iterable[Record], path: Path) -> int:
+    """Rows as JSON Lines; returns how many."""
+    count = 0
+    with atomic(path) as temporary, open(temporary, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def write_csv(rows: Iterable[Record], path: Path, columns: list[str]) -> int:
+    """Rows as CSV in UTF-8 with a BOM, so that Excel opens Chinese text correctly."""
+    count = 0
+    with atomic(path) as temporary, open(temporary, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    return count
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
+        return value[: EXCEL_CELL_LIMIT - 1] + "…"
+    return value
+
+
+def write_xlsx(sheets: dict[str, tuple[list[str], Iterable[Record]]], path: Path) -> None:
+    """One sheet per entry (name -> columns, rows), streamed in openpyxl's write-only mode."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for name, (columns, rows) in sheets.items():
+        sheet = workbook.create_sheet(name)
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([_cell(row.get(column)) for column in columns])
+    with atomic(path) as temporary:
+        workbook.save(temporary)
+
+
+def write_table(rows: Iterable[Record], path: Path, fmt: str, columns: list[str]) -> int:
+    """Rows in the chosen text format (jsonl or csv)."""
+    if fmt == "jsonl":
+        return write_jsonl(rows, path)
+    return write_csv(rows, path, columns)
