@@ -56,3 +56,13 @@ def small_model(small_corpus) -> ThemeModel:
         [s.doc for s in segments],
         names=names,
     )
+
+
+@pytest.fixture(scope="session")
+def context_model_dir(small_corpus_dir, tmp_path_factory) -> Path:
+    """A model trained by `train()` on the small corpus: segment model and context stage."""
+    from themetag.training.train import train
+
+    output = tmp_path_factory.mktemp("context-model")
+    train(small_corpus_dir, output, seeds=output / "no-seeds")
+    return output

@@ -52,8 +52,10 @@ def test_non_text_is_refused_by_tag_tag_many_and_tag_report(bad):
     kind = type(bad).__name__
     with pytest.raises(TypeError, match=f"^expected text as str, got {kind}$"):
         tag(bad)
-    with pytest.raises(TypeError, match=f"^expected text as str, got {kind}$"):
+    with pytest.raises(TypeError, match=f"a list of its segments \\(str\\), got {kind}$"):
         tag_report(bad)
+    with pytest.raises(TypeError, match=f"^segment 2 is a {kind}, not a str$"):
+        tag_report([AID, bad])
     with pytest.raises(TypeError, match=f"^expected text as str, got {kind}$"):
         tag_many([AID, bad])
     with pytest.raises(TypeError, match=f"^tag_many expects a list of texts, got {kind};"):

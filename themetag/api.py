@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from themetag.errors import ModelFileError
-from themetag.model import ThemeModel, load_model_file
+from themetag.model import ReportScores, ThemeModel, load_model_file
 from themetag.resources import DEFAULT_MODEL_DIR
-from themetag.text.segment import split_report
+from themetag.text.segment import Span, split_report
 
 NO_SEGMENTS = "the report has no segment with letters, digits or Chinese characters"
 # Texts sent to a worker process at a time by tag_many(jobs > 1).
@@ -28,7 +28,8 @@ class Tag:
     """A segment's theme, its Chinese name, calibrated confidence and every theme ranked.
 
     `needs_review` is true below the model's review threshold; `explanation` holds the terms
-    that pushed the decision most, when asked for."""
+    that pushed the decision most, and `context_note` (in a report) why its context changed the
+    theme, when asked for."""
 
     theme: str
     name: str
@@ -36,6 +37,7 @@ class Tag:
     ranking: tuple[tuple[str, float], ...]
     needs_review: bool = False
     explanation: tuple[tuple[str, float], ...] | None = None
+    context_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,21 +171,32 @@ def tag_many(
 
 
 def _tags(
-    texts: list[str], probabilities: np.ndarray, model: ThemeModel, explain: bool
+    texts: list[str],
+    probabilities: np.ndarray,
+    model: ThemeModel,
+    explain: bool,
+    threshold: float | None = None,
+    notes: Sequence[str | None] = (),
 ) -> list[Tag]:
-    names, threshold = model.names, model.review_threshold
+    names = model.names
+    threshold = model.review_threshold if threshold is None else threshold
     order = np.argsort(-probabilities, axis=1, kind="stable")
     # Ranked as whole arrays: a Python loop over 18 themes per text costs more than tagging.
     ranked_themes = np.array(model.classes_, dtype=object)[order].tolist()
     ranked_confidences = np.take_along_axis(probabilities, order, axis=1).tolist()
+    notes = notes or [None] * len(texts)
     tags = []
     with _collector_paused():
-        for text, themes, confidences in zip(texts, ranked_themes, ranked_confidences, strict=True):
+        for text, themes, confidences, note in zip(
+            texts, ranked_themes, ranked_confidences, notes, strict=True
+        ):
             best, confidence = themes[0], confidences[0]
             explanation = tuple(model.explain(text, best)) if explain else None
             ranking = tuple(zip(themes, confidences, strict=True))
             name = names.get(best, best)
-            tags.append(Tag(best, name, confidence, ranking, confidence < threshold, explanation))
+            tags.append(
+                Tag(best, name, confidence, ranking, confidence < threshold, explanation, note)
+            )
     return tags
 
 
@@ -208,25 +221,104 @@ def theme_profile(segments: list[TaggedSegment], names: dict[str, str]) -> list[
     return sorted(shares, key=lambda s: (-s.characters, s.theme))
 
 
-def tag_reports(texts: Sequence[str], *, model: ThemeModel | None = None) -> list[ReportTags]:
-    """Cut whole reports into segments and tag them all in one pass; a report without any
+# What a block of the context stage's inputs means, as a reason a reader understands.
+_REASONS = {
+    "items": "the heading's items are mostly {name}",
+    "parent": "it stands under a heading about {name}",
+    "previous": "the segments around it are about {name}",
+    "next": "the segments around it are about {name}",
+    "report": "the report around it is mostly {name}",
+    "report_content": "the report is about {name}",
+    "report_content_if_title": "it is the title of a report about {name}",
+    "report_content_if_heading": "it heads a part of a report about {name}",
+    "report_content_if_edge": "it opens or closes a report about {name}",
+    "report_content_if_concentrated": "the report is about {name} alone",
+    "self": "read with its report, its own words count for {name}",
+    "structure": "its place in the report's layout points to {name}",
+}
+
+
+def _context_notes(model: ThemeModel, scores: ReportScores) -> list[str | None]:
+    """For each segment whose theme its context changed, the reason in words."""
+    notes: list[str | None] = []
+    alone, in_context = scores.alone.argmax(axis=1), scores.in_context.argmax(axis=1)
+    for index, (before, after) in enumerate(zip(alone, in_context, strict=True)):
+        if before == after or model.context is None or scores.inputs is None:
+            notes.append(None)
+            continue
+        block = model.context.deciding_block(scores.inputs[index], int(after), int(before))
+        theme, was = model.classes_[after], model.classes_[before]
+        reason = _REASONS[block].format(name=model.names.get(theme, theme))
+        notes.append(f"context: {reason} (alone: {model.names.get(was, was)})")
+    return notes
+
+
+def _segments_given(texts: Sequence[str]) -> list[Span]:
+    """A report already cut: one span per text, offsets into the texts joined with newlines."""
+    spans, start = [], 0
+    for number, text in enumerate(texts, 1):
+        if not isinstance(text, str):
+            raise TypeError(f"segment {number} is a {type(text).__name__}, not a str")
+        if not text.strip():
+            raise ValueError(f"segment {number} is empty or whitespace only")
+        spans.append(Span(start, start + len(text), text))
+        start += len(text) + 1
+    return spans
+
+
+def _cut(report: str | Sequence[str]) -> list[Span]:
+    if isinstance(report, str):
+        return split_report(_check_text(report))
+    if isinstance(report, (bytes, bytearray)) or not isinstance(report, Sequence):
+        raise TypeError(
+            f"a report is a str or a list of its segments (str), got {type(report).__name__}"
+        )
+    if not report:
+        raise ValueError(NO_SEGMENTS)
+    return _segments_given(report)
+
+
+def tag_reports(
+    reports: Sequence[str | Sequence[str]],
+    *,
+    model: ThemeModel | None = None,
+    explain: bool = False,
+) -> list[ReportTags]:
+    """Tag whole reports, each segment read in its report's context, all in one pass; a report
+    is its text (cut with split_report) or its segments already cut. A report without any
     segment gets an empty ReportTags."""
     model = model or load_model()
     with _collector_paused():
-        reports = [split_report(_check_text(text)) for text in texts]
-        tags = iter(tag_many([span.text for spans in reports for span in spans], model=model))
+        cut = [_cut(report) for report in reports]
+        scores = model.predict_reports([[span.text for span in spans] for spans in cut])
         tagged = []
-        for spans in reports:
+        for spans, report_scores in zip(cut, scores, strict=True):
+            texts = [span.text for span in spans]
+            notes = _context_notes(model, report_scores) if explain else []
+            tags = _tags(
+                texts,
+                report_scores.in_context,
+                model,
+                explain,
+                model.context_review_threshold,
+                notes,
+            )
             segments = [
-                TaggedSegment(number, span.start, span.end, span.text, next(tags))
-                for number, span in enumerate(spans, 1)
+                TaggedSegment(number, span.start, span.end, span.text, found)
+                for number, (span, found) in enumerate(zip(spans, tags, strict=True), 1)
             ]
             tagged.append(ReportTags(segments, theme_profile(segments, model.names)))
     return tagged
 
 
-def tag_report(text: str, *, model: ThemeModel | None = None) -> ReportTags:
-    """Cut a whole report into segments, tag each, and profile the report's themes."""
-    if not split_report(_check_text(text)):
+def tag_report(
+    report: str | Sequence[str], *, model: ThemeModel | None = None, explain: bool = False
+) -> ReportTags:
+    """Tag a whole report, every segment read in its report's context, and profile its themes.
+
+    `report` is the report's text, cut with split_report, or its segments already cut (a list
+    of str in reading order), kept exactly: one TaggedSegment per string, with offsets into
+    the strings joined with "\n"."""
+    if not _cut(report):
         raise ValueError(NO_SEGMENTS)
-    return tag_reports([text], model=model)[0]
+    return tag_reports([report], model=model, explain=explain)[0]

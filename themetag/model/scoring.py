@@ -11,17 +11,13 @@ from typing import Any
 
 import numpy as np
 
+from themetag.model.context import NOT_CONTENT, ContextThemes, context_features, softmax
 from themetag.text.features import CharNgramTfidf, jieba_words, key_ngram
 from themetag.text.normalize import normalize_many
+from themetag.text.structure import read_structure
 
 # Texts featurised at once: bounds the memory of the n-gram arrays on huge batches.
 CHUNK_TEXTS = 512
-
-
-def softmax(scores: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of decision scores."""
-    exponentials = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return np.asarray(exponentials / exponentials.sum(axis=1, keepdims=True))
 
 
 @dataclass
@@ -45,18 +41,35 @@ class LinearThemes:
         return softmax(self.inverse_temperature * self.scores(normalized))
 
 
+@dataclass(frozen=True)
+class ReportScores:
+    """One report's probabilities: each segment alone, and in context with the inputs the
+    context stage read (None for a model without one)."""
+
+    alone: np.ndarray
+    in_context: np.ndarray
+    inputs: np.ndarray | None
+
+
 @dataclass
 class ThemeModel:
-    """A loaded model: themes of segments from their text, with the card that describes it."""
+    """A loaded model: themes of segments from their text, alone or in their report's context,
+    with the card that describes it."""
 
     linear: LinearThemes
     names: dict[str, str]
     card: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    context: ContextThemes | None = None
 
     @property
     def classes_(self) -> list[str]:
         return self.linear.classes
+
+    @property
+    def content_columns(self) -> np.ndarray:
+        """Which columns are policy themes (not overview or boilerplate)."""
+        return np.array([c not in NOT_CONTENT for c in self.classes_])
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, one row per text, columns in `classes_` order."""
@@ -67,6 +80,23 @@ class ThemeModel:
         ]
         return np.concatenate(chunks) if chunks else np.zeros((0, len(self.classes_)))
 
+    def predict_reports(self, reports: Sequence[Sequence[str]]) -> list[ReportScores]:
+        """Probabilities of the segments of whole reports (each a list of segment texts in
+        reading order), alone and read in context; all segments featurised in one pass."""
+        alone = self.predict_proba([text for texts in reports for text in texts])
+        scores, start = [], 0
+        content = self.content_columns
+        for texts in reports:
+            probabilities = alone[start : start + len(texts)]
+            start += len(texts)
+            if self.context is None:
+                scores.append(ReportScores(probabilities, probabilities, None))
+                continue
+            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+            inputs = context_features(probabilities, lengths, read_structure(texts), content)
+            scores.append(ReportScores(probabilities, self.context.predict_proba(inputs), inputs))
+        return scores
+
     @property
     def card_digest(self) -> str:
         """A digest of the model card: it names the corpus, settings and figures of a fit."""
@@ -75,8 +105,15 @@ class ThemeModel:
 
     @property
     def review_threshold(self) -> float:
-        """Confidence below which a tag should be checked by a person (from the model card)."""
+        """Confidence below which a tag of a segment alone should be checked by a person."""
         return float(self.card.get("review", {}).get("threshold", 0.0))
+
+    @property
+    def context_review_threshold(self) -> float:
+        """Confidence below which a tag in context should be checked by a person."""
+        if self.context is None:
+            return self.review_threshold
+        return float(self.card.get("context", {}).get("review", {}).get("threshold", 0.0))
 
     def explain(self, text: str, theme: str, top: int = 8) -> list[tuple[str, float]]:
         """The words of a text that push it most towards a theme, with their weights.

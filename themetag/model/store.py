@@ -12,19 +12,21 @@ import numpy as np
 
 from themetag.atomic import atomic
 from themetag.errors import ModelFileError
+from themetag.model.context import ContextThemes, feature_count
 from themetag.model.scoring import LinearThemes, ThemeModel
 from themetag.text.features import CharNgramTfidf
 
 MODEL_FILE = "themetag.npz"
 CARD_FILE = "card.json"
 # Bumped whenever the arrays in the model file change meaning; load refuses other formats.
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 # A fixed time stamp in the zip entries: retraining on an unchanged corpus writes the same bytes.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def _arrays(linear: LinearThemes) -> dict[str, np.ndarray]:
-    return {
+def _arrays(model: ThemeModel) -> dict[str, np.ndarray]:
+    linear, context = model.linear, model.context
+    arrays = {
         "format": np.array(MODEL_FORMAT),
         "classes": np.array(linear.classes),
         "keys": linear.features.keys,
@@ -35,6 +37,11 @@ def _arrays(linear: LinearThemes) -> dict[str, np.ndarray]:
         "intercept": linear.intercept,
         "inverse_temperature": np.array(linear.inverse_temperature),
     }
+    if context is not None:
+        arrays["context_weights"] = context.weights
+        arrays["context_intercept"] = context.intercept
+        arrays["context_inverse_temperature"] = np.array(context.inverse_temperature)
+    return arrays
 
 
 def _linear(arrays: dict[str, np.ndarray]) -> LinearThemes:
@@ -60,6 +67,22 @@ def _linear(arrays: dict[str, np.ndarray]) -> LinearThemes:
     return linear
 
 
+def _context(arrays: dict[str, np.ndarray], classes: int) -> ContextThemes | None:
+    if "context_weights" not in arrays:
+        return None
+    context = ContextThemes(
+        arrays["context_weights"],
+        arrays["context_intercept"],
+        float(arrays["context_inverse_temperature"]),
+    )
+    shape = (feature_count(classes), classes)
+    if context.weights.shape != shape or context.intercept.shape != shape[1:]:
+        raise ValueError(f"context weights {context.weights.shape} do not fit {shape}")
+    if not (np.isfinite(context.weights).all() and np.isfinite(context.intercept).all()):
+        raise ValueError("context weights hold values that are not finite numbers")
+    return context
+
+
 def save_model(model: ThemeModel, directory: str | Path) -> Path:
     """Write the model file (numbers only) and its card (JSON) into a directory."""
     directory = Path(directory)
@@ -69,7 +92,7 @@ def save_model(model: ThemeModel, directory: str | Path) -> Path:
         atomic(directory / MODEL_FILE) as temporary,
         zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive,
     ):
-        for name, array in _arrays(model.linear).items():
+        for name, array in _arrays(model).items():
             entry = zipfile.ZipInfo(f"{name}.npy", _ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             with archive.open(entry, "w") as stream:
@@ -126,6 +149,7 @@ def load_model_file(path: str | Path) -> ThemeModel:
         if int(arrays["format"]) != MODEL_FORMAT:
             raise ValueError(f"format {int(arrays['format'])}, expected {MODEL_FORMAT}")
         linear = _linear(arrays)
+        context = _context(arrays, len(linear.classes))
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
         raise ModelFileError(
             f"cannot load model file {model_file}: {type(error).__name__}: {error}"
@@ -134,4 +158,4 @@ def load_model_file(path: str | Path) -> ThemeModel:
     missing = [c for c in linear.classes if c not in names]
     if missing:
         raise ModelFileError(f"model card {directory / CARD_FILE} names no theme {missing}")
-    return ThemeModel(linear, names, card, directory)
+    return ThemeModel(linear, names, card, directory, context)

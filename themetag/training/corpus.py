@@ -158,13 +158,13 @@ def agreement(folder: Path = AGREEMENT) -> Agreement:
     return Agreement(len(ids), agreed, float(cohen_kappa_score(a, b)))
 
 
-USAGE = """usage: python -m themetag.training.corpus check [PATH]
+USAGE = """usage: python -m themetag.training.corpus check [PATH...]
        python -m themetag.training.corpus agreement      (first vs second labels of the sample)
        python -m themetag.training.corpus traditional FILE...   (rewrite reports with OpenCC s2t)"""
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m themetag.training.corpus check [PATH]`: list the corpus's problems and counts."""
+    """`python -m themetag.training.corpus check [PATH...]`: the corpus's problems and counts."""
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["traditional"] and len(args) > 1:
         for name in args[1:]:
@@ -180,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] != ["check"]:
         print(USAGE, file=sys.stderr)
         return 2
-    path = Path(args[1]) if len(args) > 1 else PROJECT_ROOT / "corpus" / "docs"
-    segments = load_corpus(path)
+    paths = [Path(a) for a in args[1:]] or [PROJECT_ROOT / "corpus" / "docs"]
+    segments = [segment for path in paths for segment in load_corpus(path)]
     themes = load_themes()
     found = problems(segments, {t.id for t in themes})
     counts = Counter(s.label for s in segments)
@@ -189,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(segments)} segments in {docs} reports")
     for theme in themes:
         print(f"  {theme.id:20s} {counts[theme.id]:5d}  {counts[theme.id] / len(segments):5.1%}")
-    first_rows = [_read_jsonl(f)[0] for f in _corpus_files(path) if f.suffix == ".jsonl"]
+    files = [f for path in paths for f in _corpus_files(path) if f.suffix == ".jsonl"]
+    first_rows = [_read_jsonl(f)[0] for f in files]
     print("reports per kind:")
     for kind, n in Counter(row.get("kind", "?") for row in first_rows).most_common():
         print(f"  {kind:20s} {n:5d}")

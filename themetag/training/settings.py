@@ -22,6 +22,12 @@ class Settings:
     review_precision: float = 0.95
     folds: int = 5
     seed: int = 0
+    # The context stage: a logistic regression over the segment model's probabilities in the
+    # report around each segment, fitted on whole reports and on fragments of them.
+    context: bool = True
+    context_regularization: float = 0.03
+    fragments_per_report: int = 2
+    fragment_segments: tuple[int, int] = (3, 12)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -9,6 +9,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from themetag.labels import load_themes
 from themetag.model import ThemeModel, save_model
 from themetag.resources import DEFAULT_LABELS
+from themetag.text.structure import Kind, read_structure
+from themetag.training.context import fit_context
 from themetag.training.corpus import PROJECT_ROOT, Segment, load_corpus
 from themetag.training.fit import SegmentClassifier, fit_model, report_splits
 from themetag.training.settings import Settings
@@ -27,6 +30,7 @@ DEFAULT_SEED_LABELS = PROJECT_ROOT / "corpus" / "seed_check.jsonl"
 DEFAULT_SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 DEFAULT_OUTPUT = PROJECT_ROOT / "model"
 CALIBRATION_BINS = 15
+SHORT = 20  # characters: headings and other short segments are read apart in the figures
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,68 @@ def _print_evaluation(title: str, evaluation: Evaluation, names: dict[str, str])
         )
 
 
+@dataclass(frozen=True)
+class Figures:
+    """The figures of one way of tagging one set: macro-F1, accuracy, ECE and needs_review."""
+
+    macro_f1: float
+    accuracy: float
+    ece: float
+    segments: int
+    unflagged: float
+    unflagged_accuracy: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in self.__dict__.items()}
+
+
+def figures(
+    gold: Sequence[str],
+    probabilities: np.ndarray,
+    classes: list[str],
+    themes: list[str],
+    threshold: float,
+) -> Figures:
+    """Figures of calibrated probabilities against gold labels, with the review threshold."""
+    predicted = [classes[i] for i in probabilities.argmax(axis=1)]
+    confidence = probabilities.max(axis=1)
+    correct = np.array(gold) == np.array(predicted)
+    unflagged = confidence >= threshold
+    return Figures(
+        evaluate(list(gold), predicted, themes).macro_f1,
+        float(correct.mean()),
+        expected_calibration_error(confidence, correct),
+        len(gold),
+        float(unflagged.mean()),
+        float(correct[unflagged].mean()) if unflagged.any() else float("nan"),
+    )
+
+
+def _print_side_by_side(rows: list[tuple[str, Figures]]) -> None:
+    print(
+        f"\n  {'':44s} {'macro-F1':>8s} {'accuracy':>8s} {'ECE':>6s} {'n':>6s}"
+        f" {'unflagged':>9s} {'right':>6s}"
+    )
+    for title, f in rows:
+        print(
+            f"  {title:44s} {f.macro_f1:8.3f} {f.accuracy:8.3f} {f.ece:6.3f} {f.segments:6d}"
+            f" {f.unflagged:9.1%} {f.unflagged_accuracy:6.1%}"
+        )
+
+
+def headings_and_short(texts: Sequence[str], docs: Sequence[str]) -> np.ndarray:
+    """Which segments are standalone headings or shorter than 20 characters."""
+    mask = np.array([len(text) < SHORT for text in texts])
+    order: dict[str, list[int]] = {}
+    for index, doc in enumerate(docs):
+        order.setdefault(doc, []).append(index)
+    for members in order.values():
+        parts = read_structure([texts[i] for i in members])
+        for index, part in zip(members, parts, strict=True):
+            mask[index] |= part.kind == Kind.HEADING
+    return mask
+
+
 def train(
     corpus: Path = DEFAULT_CORPUS,
     output: Path = DEFAULT_OUTPUT,
@@ -186,7 +252,8 @@ def train(
     seeds: Path = DEFAULT_SEEDS,
     settings: Settings | None = None,
 ) -> ThemeModel:
-    """Cross-validate by document, check on the real seeds, fit on everything and save."""
+    """Cross-validate by report, alone and in context; check on the real seeds; fit on
+    everything and save."""
     settings = settings or Settings()
     themes = load_themes(labels)
     names = {t.id: t.name for t in themes}
@@ -195,38 +262,34 @@ def train(
     unknown = sorted({s.label for s in segments} - set(names))
     if unknown:
         raise ValueError(f"labels not in {labels}: {', '.join(unknown)}")
-    docs = len({s.doc for s in segments})
-    print(f"corpus: {len(segments)} segments in {docs} reports ({corpus})")
+    docs = [s.doc for s in segments]
+    texts = [s.text for s in segments]
+    gold = [s.label for s in segments]
+    print(f"corpus: {len(segments)} segments in {len(set(docs))} reports ({corpus})")
 
     started = time.perf_counter()
     probabilities, classes = out_of_fold_probabilities(segments, settings, names)
-    gold = [s.label for s in segments]
     predicted = [classes[i] for i in probabilities.argmax(axis=1)]
     cross_validated = evaluate(gold, predicted, theme_ids)
     confidence = probabilities.max(axis=1)
     correct = np.array(gold) == np.array(predicted)
-    ece = expected_calibration_error(confidence, correct)
     threshold, share, accuracy = review_threshold(confidence, correct, settings.review_precision)
+    alone = figures(gold, probabilities, classes, theme_ids, threshold)
     _print_evaluation(
-        f"{settings.folds}-fold cross-validation grouped by report", cross_validated, names
-    )
-    print(f"  expected calibration error ({CALIBRATION_BINS} bins, out of fold): {ece:.4f}")
-    print(
-        f"  needs_review below confidence {threshold:.3f}: {share:.1%} of segments are above it,"
-        f" {accuracy:.1%} of them correct"
+        f"{settings.folds}-fold cross-validation grouped by report, one segment at a time",
+        cross_validated,
+        names,
     )
 
-    model = fit_model(
-        [s.text for s in segments], gold, [s.doc for s in segments], names=names, settings=settings
-    )
+    model = fit_model(texts, gold, docs, names=names, settings=settings)
     card: dict = {
         "settings": settings.as_dict(),
         "corpus": {
             "segments": len(segments),
-            "reports": docs,
+            "reports": len(set(docs)),
             "fingerprint": corpus_fingerprint(segments),
         },
-        "cross_validation": {**cross_validated.as_dict(), "ece": round(ece, 4)},
+        "cross_validation": {**cross_validated.as_dict(), "ece": round(alone.ece, 4)},
         "review": {
             "threshold": round(threshold, 4),
             "share_above": round(share, 4),
@@ -235,24 +298,84 @@ def train(
         },
         "libraries": _library_versions(),
     }
+    short = headings_and_short(texts, docs)
+    rows = [
+        ("CV, one at a time", alone),
+        ("CV, one at a time, headings and short", figures(
+            [g for g, k in zip(gold, short, strict=True) if k], probabilities[short], classes,
+            theme_ids, threshold)),
+    ]  # fmt: skip
+    if settings.context:
+        fit = fit_context(
+            probabilities, texts, gold, docs, classes, model.content_columns, settings
+        )
+        model.context = fit.context
+        both = np.vstack([fit.whole, fit.fragments])
+        both_gold = gold + [classes[i] for i in fit.fragment_labels]
+        both_correct = both.argmax(axis=1) == np.array([classes.index(g) for g in both_gold])
+        context_threshold, context_share, context_accuracy = review_threshold(
+            both.max(axis=1), both_correct, settings.review_precision
+        )
+        in_context = figures(gold, fit.whole, classes, theme_ids, context_threshold)
+        fragment_gold = [classes[i] for i in fit.fragment_labels]
+        fragments = figures(fragment_gold, fit.fragments, classes, theme_ids, context_threshold)
+        rows += [
+            ("CV, in context, whole reports", in_context),
+            ("CV, in context, whole reports, headings and short", figures(
+                [g for g, k in zip(gold, short, strict=True) if k], fit.whole[short], classes,
+                theme_ids, context_threshold)),
+            ("CV, in context, fragments of reports", fragments),
+        ]  # fmt: skip
+        card["context"] = {
+            "cross_validation": in_context.as_dict(),
+            "fragments": fragments.as_dict(),
+            "review": {
+                "threshold": round(context_threshold, 4),
+                "share_above": round(context_share, 4),
+                "accuracy_above": round(context_accuracy, 4),
+                "target_accuracy": settings.review_precision,
+            },
+        }
     if seed_labels.is_file() and seeds.is_dir():
         seed_segments = load_seed_check(seed_labels, seeds)
-        seed_probabilities = model.predict_proba([s.text for s in seed_segments])
-        seed_predicted = [model.classes_[i] for i in seed_probabilities.argmax(axis=1)]
         seed_gold = [s.label for s in seed_segments]
-        seed_check = evaluate(seed_gold, seed_predicted, theme_ids)
-        seed_ece = expected_calibration_error(
-            seed_probabilities.max(axis=1), np.array(seed_gold) == np.array(seed_predicted)
+        seed_alone = model.predict_proba([s.text for s in seed_segments])
+        seed_scores = model.predict_reports(seed_reports(seed_segments))
+        seed_context = np.vstack([scores.in_context for scores in seed_scores])
+        seed_short = headings_and_short(
+            [s.text for s in seed_segments], [s.doc for s in seed_segments]
         )
-        _print_evaluation("seed check (real reports, never trained on)", seed_check, names)
-        print(f"  expected calibration error ({CALIBRATION_BINS} bins): {seed_ece:.4f}")
-        card["seed_check"] = {**seed_check.as_dict(), "ece": round(seed_ece, 4)}
+        for title, found, limit in (
+            ("seed check, one at a time", seed_alone, threshold),
+            ("seed check, in context", seed_context, model.context_review_threshold),
+        ):
+            rows.append((title, figures(seed_gold, found, classes, theme_ids, limit)))
+            rows.append((f"{title}, headings and short", figures(
+                [g for g, k in zip(seed_gold, seed_short, strict=True) if k], found[seed_short],
+                classes, theme_ids, limit)))  # fmt: skip
+        seed_predicted = [classes[i] for i in seed_alone.argmax(axis=1)]
+        card["seed_check"] = {
+            **evaluate(seed_gold, seed_predicted, theme_ids).as_dict(),
+            "ece": round(rows[-4][1].ece, 4),
+        }
+        if settings.context:
+            card["context"]["seed_check"] = rows[-2][1].as_dict()
     else:
         print(f"\nseed check skipped: {seeds} or {seed_labels} not found")
+    print("\nside by side (ECE over 15 bins; unflagged: share at or above the review threshold)")
+    _print_side_by_side(rows)
     model.card = card
     save_model(model, output)
     print(f"\nmodel written to {output} in {time.perf_counter() - started:.0f} s")
     return model
+
+
+def seed_reports(seed_segments: list[Segment]) -> list[list[str]]:
+    """The seed check's segments grouped by report, in reading order."""
+    reports: dict[str, list[str]] = {}
+    for segment in seed_segments:
+        reports.setdefault(segment.doc, []).append(segment.text)
+    return list(reports.values())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,154 @@
+"""Figures on real report text: a labelled set of real pages, tagged one segment at a time and
+in context, every figure with its spread over reports.
+
+The set is a folder of JSON files, one per report: {"id", "text", "segments": [{"start",
+"end", "label"}, …]} with the segments in reading order and labels by people reading against
+THEMES.md. Real text is not kept in this repository, so these figures can be reproduced only
+by whoever holds such a set:
+
+    python bench/realtext.py /path/to/set [--model DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from themetag import load_model, tag_many, tag_report
+from themetag.model import ThemeModel
+from themetag.training.train import evaluate, expected_calibration_error
+
+SHORT = 20  # characters: headings and other short segments
+BOOTSTRAP = 1000
+
+
+@dataclass
+class RealReport:
+    id: str
+    texts: list[str]
+    labels: list[str]
+
+
+def half(report_id: str) -> str:
+    """A fixed split of a set into halves by report: one to tune on, one to check on."""
+    return "tune" if hashlib.sha256(report_id.encode()).digest()[0] < 128 else "check"
+
+
+def load_set(folder: Path, part: str = "all") -> list[RealReport]:
+    reports = []
+    for path in sorted(folder.glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if part != "all" and half(doc["id"]) != part:
+            continue
+        segments = doc["segments"]
+        texts = [doc["text"][s["start"] : s["end"]] for s in segments]
+        reports.append(RealReport(doc["id"], texts, [s["label"] for s in segments]))
+    return reports
+
+
+@dataclass
+class Predictions:
+    report: np.ndarray  # index of the report of each segment
+    gold: list[str]
+    predicted: list[str]
+    confidence: np.ndarray
+    needs_review: np.ndarray
+    short: np.ndarray
+
+
+def predict(reports: list[RealReport], model: ThemeModel, in_context: bool) -> Predictions:
+    report, gold, predicted, confidence, review, short = [], [], [], [], [], []
+    for number, item in enumerate(reports):
+        if in_context:
+            tags = [s.tag for s in tag_report(item.texts, model=model).segments]
+        else:
+            tags = tag_many(item.texts, model=model)
+        for text, label, found in zip(item.texts, item.labels, tags, strict=True):
+            report.append(number)
+            gold.append(label)
+            predicted.append(found.theme)
+            confidence.append(found.confidence)
+            review.append(found.needs_review)
+            short.append(len(text) < SHORT)
+    return Predictions(
+        np.array(report), gold, predicted, np.array(confidence), np.array(review), np.array(short)
+    )
+
+
+def figures(p: Predictions, themes: list[str], keep: np.ndarray | None = None) -> dict[str, float]:
+    keep = np.ones(len(p.gold), bool) if keep is None else keep
+    gold = [g for g, k in zip(p.gold, keep, strict=True) if k]
+    predicted = [x for x, k in zip(p.predicted, keep, strict=True) if k]
+    correct = np.array(gold) == np.array(predicted)
+    unflagged = ~p.needs_review[keep]
+    return {
+        "macro_f1": evaluate(gold, predicted, themes).macro_f1,
+        "accuracy": float(correct.mean()),
+        "ece": expected_calibration_error(p.confidence[keep], correct),
+        "unflagged": float(unflagged.mean()),
+        "unflagged_accuracy": float(correct[unflagged].mean()) if unflagged.any() else float("nan"),
+        "segments": int(keep.sum()),
+    }
+
+
+def spread(p: Predictions, themes: list[str], seed: int = 0) -> dict[str, tuple[float, float]]:
+    """95% intervals of each figure over bootstrap resamples of whole reports."""
+    rng = np.random.default_rng(seed)
+    reports = np.unique(p.report)
+    members = {r: np.flatnonzero(p.report == r) for r in reports}
+    samples: dict[str, list[float]] = {}
+    for _ in range(BOOTSTRAP):
+        chosen = rng.choice(reports, len(reports))
+        index = np.concatenate([members[r] for r in chosen])
+        resampled = Predictions(
+            p.report[index],
+            [p.gold[i] for i in index],
+            [p.predicted[i] for i in index],
+            p.confidence[index],
+            p.needs_review[index],
+            p.short[index],
+        )
+        for name, value in figures(resampled, themes).items():
+            samples.setdefault(name, []).append(value)
+    return {name: tuple(np.nanpercentile(v, [2.5, 97.5])) for name, v in samples.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--model", type=Path)
+    parser.add_argument("--no-spread", action="store_true", help="skip the bootstrap intervals")
+    parser.add_argument(
+        "--half", choices=("tune", "check", "all"), default="all", help="a fixed half, by report"
+    )
+    args = parser.parse_args()
+    model = load_model(args.model) if args.model else load_model()
+    themes = list(model.names)
+    reports = load_set(args.folder, args.half)
+    print(f"{len(reports)} reports, {sum(len(r.texts) for r in reports)} segments")
+    print("| tagged | segments | macro-F1 | accuracy | ECE | unflagged | accuracy unflagged |")
+    print("|---|---|---|---|---|---|---|")
+    for in_context in (False, True):
+        p = predict(reports, model, in_context)
+        bounds = None if args.no_spread else spread(p, themes)
+        for part, keep in (("all", None), (f"under {SHORT} characters", p.short)):
+            f = figures(p, themes, keep)
+            row = [f"{f[k]:.3f}" for k in ("macro_f1", "accuracy", "ece", "unflagged")]
+            row.append(f"{f['unflagged_accuracy']:.3f}")
+            if bounds and part == "all":
+                names = ("macro_f1", "accuracy", "ece", "unflagged", "unflagged_accuracy")
+                row = [
+                    f"{v} ({bounds[n][0]:.3f}–{bounds[n][1]:.3f})"
+                    for v, n in zip(row, names, strict=True)
+                ]
+            mode = "in context" if in_context else "one at a time"
+            print(f"| {mode}, {part} | {f['segments']} | " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

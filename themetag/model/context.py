@@ -1,0 +1,165 @@
+"""The context stage: a segment's theme read with its report around it.
+
+Its inputs are the segment model's probabilities for the segment, its neighbours, the items
+under it, its parent heading and the rest of the report, with the segment's place in the
+report's structure; a linear model over them gives the theme in context."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from themetag.text.structure import Kind, Part
+
+# The parts of the input, in order: each is a block of one column per class unless named in
+# SCALARS. `report_content` is what the rest of the report is about (its policy themes,
+# weighted by length and by how much each segment is about a policy theme at all); the
+# blocks after it let that count for titles, headings and openings/closings apart.
+BLOCKS = (
+    "self",
+    "previous",
+    "next",
+    "items",
+    "parent",
+    "report",
+    "report_content",
+    "report_content_if_title",
+    "report_content_if_heading",
+    "report_content_if_edge",
+    "report_content_if_concentrated",
+)
+SCALARS = (
+    *(f"kind_{kind.name.lower()}" for kind in Kind),
+    *(f"level_{level}" for level in range(1, 6)),
+    "has_previous",
+    "has_next",
+    "has_items",
+    "has_parent",
+    "position",
+    "length",
+    "short",
+    "report_length",
+    "item_count",
+    "concentration",
+)
+NOT_CONTENT = ("overview", "boilerplate")
+SHORT = 20
+# Openings and closings: the first segments of report text and the last ones.
+EDGE_FIRST, EDGE_LAST = 3, 2
+_FLOOR = 1e-4  # probabilities are read as logs; none is taken as surer than this
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of decision scores."""
+    exponentials = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return np.asarray(exponentials / exponentials.sum(axis=1, keepdims=True))
+
+
+def feature_count(classes: int) -> int:
+    """How many inputs the context stage has for a model of this many classes."""
+    return len(BLOCKS) * classes + len(SCALARS)
+
+
+def block_columns(classes: int) -> dict[str, slice]:
+    """The columns of each block, and of the scalars together (as "structure")."""
+    columns = {name: slice(i * classes, (i + 1) * classes) for i, name in enumerate(BLOCKS)}
+    columns["structure"] = slice(len(BLOCKS) * classes, feature_count(classes))
+    return columns
+
+
+def _window_mean(values: np.ndarray, parts: Sequence[Part]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of the rows under each heading (zeros elsewhere), and how many there are."""
+    running = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(values, axis=0)])
+    starts = np.array([p.items.start for p in parts])
+    stops = np.array([p.items.stop for p in parts])
+    counts = np.maximum(stops - starts, 0)
+    sums = running[np.maximum(stops, starts)] - running[starts]
+    means = np.divide(sums, counts[:, None], out=np.zeros_like(sums), where=counts[:, None] > 0)
+    return means, counts
+
+
+def context_features(
+    probabilities: np.ndarray, lengths: np.ndarray, parts: Sequence[Part], content: np.ndarray
+) -> np.ndarray:
+    """The context stage's inputs for each segment of one report (or one fragment of it).
+
+    `probabilities` are the segment model's, one row per segment in reading order; `content`
+    marks the columns of policy themes (not overview or boilerplate)."""
+    n, classes = probabilities.shape
+    if n == 0:
+        return np.zeros((0, feature_count(classes)))
+    kinds = np.array([p.kind for p in parts])
+    levels = np.array([p.level for p in parts])
+    parents = np.array([-1 if p.parent is None else p.parent for p in parts])
+    has_parent = parents >= 0
+    previous = np.vstack([np.zeros((1, classes)), probabilities[:-1]])
+    following = np.vstack([probabilities[1:], np.zeros((1, classes))])
+    items, item_counts = _window_mean(probabilities, parts)
+    parent = np.where(has_parent[:, None], probabilities[np.maximum(parents, 0)], 0.0)
+    others = max(n - 1, 1)
+    report = (probabilities.sum(axis=0) - probabilities) / others
+
+    weight = np.sqrt(lengths.astype(float))[:, None]
+    themed = probabilities * content  # the policy-theme part of each segment's probabilities
+    total = (weight * themed).sum(axis=0) - weight * themed
+    mass = total.sum(axis=1, keepdims=True)
+    report_content = np.divide(total, mass, out=np.zeros_like(total), where=mass > 0)
+    concentration = report_content.max(axis=1, keepdims=True)
+
+    text = kinds != Kind.FURNITURE
+    order_in_text = np.cumsum(text) - 1
+    edge = text & ((order_in_text < EDGE_FIRST) | (np.arange(n) >= n - EDGE_LAST))
+    edge &= (kinds == Kind.PARAGRAPH) | (kinds == Kind.ITEM)
+    blocks = [
+        np.log(np.maximum(probabilities, _FLOOR)),
+        previous,
+        following,
+        items,
+        parent,
+        report,
+        report_content,
+        report_content * (kinds == Kind.TITLE)[:, None],
+        report_content * (kinds == Kind.HEADING)[:, None],
+        report_content * edge[:, None],
+        report_content * concentration,
+    ]
+    scalars = [
+        *((kinds == kind).astype(float) for kind in Kind),
+        *((levels == level).astype(float) for level in range(1, 6)),
+        (np.arange(n) > 0).astype(float),
+        (np.arange(n) < n - 1).astype(float),
+        (item_counts > 0).astype(float),
+        has_parent.astype(float),
+        np.arange(n) / others,
+        np.log1p(lengths) / 5,
+        (lengths < SHORT).astype(float),
+        np.full(n, np.log1p(n) / 5),
+        np.log1p(item_counts) / 3,
+        concentration[:, 0],
+    ]
+    return np.hstack([*blocks, np.column_stack(scalars)])
+
+
+@dataclass
+class ContextThemes:
+    """The fitted context stage as plain arrays: a linear model and its temperature."""
+
+    weights: np.ndarray  # one row per input, one column per class
+    intercept: np.ndarray
+    inverse_temperature: float
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        return np.asarray(features @ self.weights + self.intercept)
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities in context, columns in the model's class order."""
+        return softmax(self.inverse_temperature * self.scores(features))
+
+    def deciding_block(self, features: np.ndarray, theme: int, instead_of: int) -> str:
+        """The block of inputs that moved a segment most towards `theme` from `instead_of`."""
+        classes = self.weights.shape[1]
+        push = features * (self.weights[:, theme] - self.weights[:, instead_of])
+        blocks = block_columns(classes)
+        return max(blocks, key=lambda name: float(push[blocks[name]].sum()))
