@@ -122,8 +122,8 @@ def test_training_prints_one_at_a_time_and_in_context_side_by_side(
     for row in (
         "CV, one at a time ",
         "CV, one at a time, headings and short",
-        "CV, in context, whole reports ",
-        "CV, in context, whole reports, headings and short",
+        "CV, in context ",
+        "CV, in context, headings and short",
         "CV, in context, fragments of reports",
     ):
         assert row in printed

@@ -18,3 +18,13 @@ def test_figures_and_masks_are_folded():
 def test_spaces_inside_chinese_text_are_removed_but_words_keep_one_space():
     assert normalize("全 市学校 布局\u3000调整") == "全市学校布局调整"
     assert normalize("smart   campus  plan") == "smart campus plan"
+
+
+def test_tone_marked_pinyin_glued_after_characters_is_removed():
+    glossed = "順利、穩(wěn)妥地實(shí)施了兩項(xiàng)改革"
+    assert normalize(glossed) == normalize("順利、穩妥地實施了兩項改革")
+    assert normalize("愛國(guo)(guo)(guo)主義教育") == normalize("愛國主義教育")
+    # Brackets that are not glosses stay: Chinese inside, masks, letters after no character.
+    assert normalize("实施方案(试行)") == "实施方案(试行)"
+    assert normalize("XX县(xx乡)") == "x县(x乡)"
+    assert normalize("Part (a) of it") == "part (a) of it"

@@ -15,6 +15,14 @@ _CJK_BEFORE = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 _CJK_AFTER = re.compile(r"[\u3000-\u9fff]")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _MASKS = re.compile(r"[x*×]{2,}")
+# Mirror sites that convert to traditional characters glue tone-marked pinyin after some of
+# them (落實(shí), 國(guo)): glosses mean nothing, and the corpus's only glossed text had taught
+# the model that a gloss means student_aid. Syllables of letters, after a Chinese character.
+_SYLLABLE = (
+    "\\((?=[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]*[aeiouüāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])"
+    "[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,6}\\)"
+)
+_PINYIN_GLOSS = re.compile(f"(?<=[\u3400-\u9fff])(?:{_SYLLABLE})+")
 # Batches are normalised as one string joined by a private-use character, which NFKC, OpenCC
 # and the patterns above all leave alone: one call per step instead of one per text.
 _JOIN = "\ue000"
@@ -52,7 +60,7 @@ def _before_nfkc(text: str) -> str:
 
 
 def _after_width(text: str) -> str:
-    text = to_simplified(text).lower()
+    text = _PINYIN_GLOSS.sub("", to_simplified(text).lower())
     text = _DIGITS.sub("0", text)
     text = _MASKS.sub("x", text)
     return _SPACES.sub(_space, text).strip()

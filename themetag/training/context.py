@@ -100,13 +100,19 @@ def fit_temperature(scores: np.ndarray, labels: np.ndarray) -> float:
 
 @dataclass
 class ContextFit:
-    """The fitted context stage, and its out-of-fold probabilities on whole reports (aligned
-    with the corpus's segments) and on the fragments (concatenated, with their gold labels)."""
+    """The fitted context stage (temperature fitted on the corpus), and its out-of-fold scores
+    before calibration on whole reports (aligned with the corpus's segments) and on the
+    fragments (concatenated, with their gold labels)."""
 
     context: ContextThemes
     whole: np.ndarray
     fragments: np.ndarray
     fragment_labels: np.ndarray
+
+
+def flatten(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities made less sure: their logs divided by a temperature, renormalised."""
+    return softmax(np.log(np.maximum(probabilities, 1e-12)) / temperature)
 
 
 def fit_context(
@@ -121,7 +127,10 @@ def fit_context(
     """Fit the context stage on out-of-fold segment probabilities, and cross-validate it with
     folds grouped by report."""
     views = report_views(docs, settings)
-    inputs = view_inputs(views, probabilities, texts, content)
+    # The segment model is surer of the corpus, out of fold, than of real pages: the context
+    # stage learns from flattened probabilities so as not to trust it as much as the corpus
+    # would teach (measured on real pages: accuracy in context 0.80 -> 0.82).
+    inputs = view_inputs(views, flatten(probabilities, settings.context_flatten), texts, content)
     label_index = np.array([classes.index(label) for label in labels])
     view_labels = [label_index[view.indices] for view in views]
     view_docs = [view.doc for view in views]
@@ -144,11 +153,10 @@ def fit_context(
     whole = np.zeros_like(probabilities)
     fragments, fragment_labels = [], []
     for view, view_scores, truth in zip(views, scores, view_labels, strict=True):
-        calibrated = softmax(view_scores * inverse_temperature)
         if view.whole:
-            whole[view.indices] = calibrated
+            whole[view.indices] = view_scores
         else:
-            fragments.append(calibrated)
+            fragments.append(view_scores)
             fragment_labels.append(truth)
     return ContextFit(
         context,

@@ -26,8 +26,12 @@ class Settings:
     # report around each segment, fitted on whole reports and on fragments of them.
     context: bool = True
     context_regularization: float = 0.03
+    context_flatten: float = 1.5
     fragments_per_report: int = 2
     fragment_segments: tuple[int, int] = (3, 12)
+    # Fit the context stage's temperature on the seed check (real reports, in context) when
+    # ../shared/seeds is there; its figures are then reported leave-one-report-out.
+    calibrate_on_seeds: bool = True
 
     def as_dict(self) -> dict:
         return asdict(self)
