@@ -118,10 +118,37 @@ def spread(p: Predictions, themes: list[str], seed: int = 0) -> dict[str, tuple[
     return {name: tuple(np.nanpercentile(v, [2.5, 97.5])) for name, v in samples.items()}
 
 
+def paired(a: Predictions, b: Predictions, themes: list[str], seed: int = 0) -> None:
+    """The difference b - a in macro-F1 and accuracy, with its 95% interval over reports."""
+    rng = np.random.default_rng(seed)
+    reports = np.unique(a.report)
+    members = {r: np.flatnonzero(a.report == r) for r in reports}
+    differences = []
+    for _ in range(BOOTSTRAP):
+        index = np.concatenate([members[r] for r in rng.choice(reports, len(reports))])
+        gold = [a.gold[i] for i in index]
+        row = []
+        for p in (a, b):
+            predicted = [p.predicted[i] for i in index]
+            correct = np.mean([g == x for g, x in zip(gold, predicted, strict=True)])
+            row.append((evaluate(gold, predicted, themes).macro_f1, correct))
+        differences.append(np.subtract(row[1], row[0]))
+    low, high = np.percentile(differences, [2.5, 97.5], axis=0)
+    observed = np.subtract(
+        [figures(b, themes)[k] for k in ("macro_f1", "accuracy")],
+        [figures(a, themes)[k] for k in ("macro_f1", "accuracy")],
+    )
+    for name, value, lo, hi in zip(("macro-F1", "accuracy"), observed, low, high, strict=True):
+        print(f"  {name}: {value:+.3f} (95% interval over reports {lo:+.3f} to {hi:+.3f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--model", type=Path)
+    parser.add_argument(
+        "--against", type=Path, metavar="DIR", help="compare with this model, in context, paired"
+    )
     parser.add_argument("--no-spread", action="store_true", help="skip the bootstrap intervals")
     parser.add_argument(
         "--half", choices=("tune", "check", "all"), default="all", help="a fixed half, by report"
@@ -130,6 +157,11 @@ def main() -> None:
     model = load_model(args.model) if args.model else load_model()
     themes = list(model.names)
     reports = load_set(args.folder, args.half)
+    if args.against:
+        print(f"in context, {args.model or 'the shipped model'} minus {args.against}:")
+        other = load_model(args.against)
+        paired(predict(reports, other, True), predict(reports, model, True), themes)
+        return
     print(f"{len(reports)} reports, {sum(len(r.texts) for r in reports)} segments")
     print("| tagged | segments | macro-F1 | accuracy | ECE | unflagged | accuracy unflagged |")
     print("|---|---|---|---|---|---|---|")

@@ -28,3 +28,10 @@ def test_tone_marked_pinyin_glued_after_characters_is_removed():
     assert normalize("实施方案(试行)") == "实施方案(试行)"
     assert normalize("XX县(xx乡)") == "x县(x乡)"
     assert normalize("Part (a) of it") == "part (a) of it"
+
+
+def test_markup_left_in_pasted_text_is_removed():
+    assert normalize("<h3>一、加强党建</h3>") == normalize("一、加强党建")
+    assert normalize("<p>&nbsp;&nbsp;全面落实&#12288;资助政策<br/></p>") == "全面落实资助政策"
+    assert normalize('<div class="content">校园安全</div>') == "校园安全"
+    assert normalize("<<教育法>>") == "<<教育法>>"  # book-title marks are not markup

@@ -23,6 +23,8 @@ _SYLLABLE = (
     "[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,6}\\)"
 )
 _PINYIN_GLOSS = re.compile(f"(?<=[\u3400-\u9fff])(?:{_SYLLABLE})+")
+# Pages pasted with their markup keep tags and entities (<h3>, &nbsp;): layout, not words.
+_MARKUP = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]{0,80})?/?>|&(?:[a-z]{2,6}|#\d{2,5});")
 # Batches are normalised as one string joined by a private-use character, which NFKC, OpenCC
 # and the patterns above all leave alone: one call per step instead of one per text.
 _JOIN = "\ue000"
@@ -60,7 +62,7 @@ def _before_nfkc(text: str) -> str:
 
 
 def _after_width(text: str) -> str:
-    text = _PINYIN_GLOSS.sub("", to_simplified(text).lower())
+    text = _PINYIN_GLOSS.sub("", _MARKUP.sub(" ", to_simplified(text).lower()))
     text = _DIGITS.sub("0", text)
     text = _MASKS.sub("x", text)
     return _SPACES.sub(_space, text).strip()

@@ -19,6 +19,8 @@ class Settings:
     regularization: float = 0.5
     class_weight: str | None = "balanced"
     calibration: str = "temperature"
+    # Train on extra copies carrying the mess pages add mechanically (training/augment.py).
+    augment: bool = True
     review_precision: float = 0.95
     folds: int = 5
     seed: int = 0

@@ -21,6 +21,7 @@ from themetag.model import ThemeModel, save_model
 from themetag.model.context import softmax
 from themetag.resources import DEFAULT_LABELS
 from themetag.text.structure import Kind, read_structure
+from themetag.training.augment import augment
 from themetag.training.context import fit_context, fit_temperature
 from themetag.training.corpus import PROJECT_ROOT, Segment, load_corpus
 from themetag.training.fit import SegmentClassifier, fit_model, report_splits
@@ -112,22 +113,25 @@ def report_folds(
     return report_splits(labels, groups, settings.folds, settings.seed)
 
 
+def with_mess(segments: list[Segment], settings: Settings, seed: int) -> list[Segment]:
+    """The segments, and with `settings.augment` their copies carrying mechanical page mess."""
+    return segments + augment(segments, seed) if settings.augment else segments
+
+
 def out_of_fold_probabilities(
-    segments: list[Segment], settings: Settings, names: dict[str, str]
+    segments: list[Segment], settings: Settings
 ) -> tuple[np.ndarray, list[str]]:
     """Probabilities for every segment from a model that never saw its report."""
-    texts = [s.text for s in segments]
-    labels = np.array([s.label for s in segments])
-    groups = [s.doc for s in segments]
-    classes = sorted(set(labels))
+    classes = sorted({s.label for s in segments})
     probabilities = np.zeros((len(segments), len(classes)))
-    for train, test in report_folds(segments, settings):
+    for fold, (train, test) in enumerate(report_folds(segments, settings)):
+        seen = with_mess([segments[i] for i in train], settings, settings.seed + fold)
         model = SegmentClassifier(settings).fit(
-            [texts[i] for i in train], labels[train], [groups[i] for i in train]
+            [s.text for s in seen], [s.label for s in seen], [s.doc for s in seen]
         )
-        fold = model.predict_proba([texts[i] for i in test])
+        fold_probabilities = model.predict_proba([segments[i].text for i in test])
         columns = np.array([classes.index(c) for c in model.classes_])
-        probabilities[np.ix_(test, columns)] = fold
+        probabilities[np.ix_(test, columns)] = fold_probabilities
     return probabilities, classes
 
 
@@ -322,7 +326,7 @@ def train(
     print(f"corpus: {len(segments)} segments in {len(set(docs))} reports ({corpus})")
 
     started = time.perf_counter()
-    probabilities, classes = out_of_fold_probabilities(segments, settings, names)
+    probabilities, classes = out_of_fold_probabilities(segments, settings)
     predicted = [classes[i] for i in probabilities.argmax(axis=1)]
     cross_validated = evaluate(gold, predicted, theme_ids)
     confidence = probabilities.max(axis=1)
@@ -340,7 +344,14 @@ def train(
         names,
     )
 
-    model = fit_model(texts, gold, docs, names=names, settings=settings)
+    seen = with_mess(segments, settings, settings.seed)
+    model = fit_model(
+        [s.text for s in seen],
+        [s.label for s in seen],
+        [s.doc for s in seen],
+        names=names,
+        settings=settings,
+    )
     card: dict = {
         "settings": settings.as_dict(),
         "corpus": {
