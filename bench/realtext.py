@@ -1,12 +1,15 @@
 """Figures on real report text: a labelled set of real pages, tagged one segment at a time and
 in context, every figure with its spread over reports.
 
-The set is a folder of JSON files, one per report: {"id", "text", "segments": [{"start",
+With --seeds, the set is the seed check (the real reports in ../shared/seeds, labelled by
+offsets in corpus/seed_check.jsonl), which anyone with ../shared can reproduce. Otherwise
+the set is a folder of JSON files, one per report: {"id", "text", "segments": [{"start",
 "end", "label"}, …]} with the segments in reading order and labels by people reading against
 THEMES.md. Real text is not kept in this repository, so these figures can be reproduced only
 by whoever holds such a set:
 
-    python bench/realtext.py /path/to/set [--model DIR]
+    python bench/realtext.py /path/to/set [--model DIR] [--against DIR | --modes]
+    python bench/realtext.py --seeds [--modes]
 """
 
 from __future__ import annotations
@@ -21,7 +24,13 @@ import numpy as np
 
 from themetag import load_model, tag_many, tag_report
 from themetag.model import ThemeModel
-from themetag.training.train import evaluate, expected_calibration_error
+from themetag.training.train import (
+    DEFAULT_SEED_LABELS,
+    DEFAULT_SEEDS,
+    evaluate,
+    expected_calibration_error,
+    load_seed_check,
+)
 
 SHORT = 20  # characters: headings and other short segments
 BOOTSTRAP = 1000
@@ -37,6 +46,16 @@ class RealReport:
 def half(report_id: str) -> str:
     """A fixed split of a set into halves by report: one to tune on, one to check on."""
     return "tune" if hashlib.sha256(report_id.encode()).digest()[0] < 128 else "check"
+
+
+def load_seeds() -> list[RealReport]:
+    """The seed check as reports: its labelled segments grouped by seed file, in order."""
+    reports: dict[str, RealReport] = {}
+    for segment in load_seed_check(DEFAULT_SEED_LABELS, DEFAULT_SEEDS):
+        report = reports.setdefault(segment.doc, RealReport(segment.doc, [], []))
+        report.texts.append(segment.text)
+        report.labels.append(segment.label)
+    return list(reports.values())
 
 
 def load_set(folder: Path, part: str = "all") -> list[RealReport]:
@@ -144,7 +163,11 @@ def paired(a: Predictions, b: Predictions, themes: list[str], seed: int = 0) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", type=Path)
+    parser.add_argument("folder", type=Path, nargs="?")
+    parser.add_argument("--seeds", action="store_true", help="the seed check as the set")
+    parser.add_argument(
+        "--modes", action="store_true", help="in context against one at a time, paired"
+    )
     parser.add_argument("--model", type=Path)
     parser.add_argument(
         "--against", type=Path, metavar="DIR", help="compare with this model, in context, paired"
@@ -156,7 +179,13 @@ def main() -> None:
     args = parser.parse_args()
     model = load_model(args.model) if args.model else load_model()
     themes = list(model.names)
-    reports = load_set(args.folder, args.half)
+    if args.seeds == (args.folder is not None):
+        parser.error("name a folder or --seeds")
+    reports = load_seeds() if args.seeds else load_set(args.folder, args.half)
+    if args.modes:
+        print("in context minus one at a time:")
+        paired(predict(reports, model, False), predict(reports, model, True), themes)
+        return
     if args.against:
         print(f"in context, {args.model or 'the shipped model'} minus {args.against}:")
         other = load_model(args.against)
