@@ -127,3 +127,21 @@ def test_training_prints_one_at_a_time_and_in_context_side_by_side(
         "CV, in context, fragments of reports",
     ):
         assert row in printed
+
+
+def test_every_batch_path_tags_in_context(folder):
+    """tag_files (one process or several) gives exactly tag_report's tags, context included."""
+    from themetag import tag_files
+    from themetag.readers import read_report
+
+    model = load_model()
+    assert model.context is not None  # the shipped model has its context stage
+    for jobs in (1, 2):
+        for result in tag_files([folder], jobs=jobs, model=model):
+            if result.error:
+                continue
+            report = tag_report(read_report(result.path), model=model)
+            assert [r.theme for r in result.rows] == [s.tag.theme for s in report.segments]
+            assert [r.confidence for r in result.rows] == [
+                round(s.tag.confidence, 4) for s in report.segments
+            ]
