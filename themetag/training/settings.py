@@ -27,7 +27,7 @@ class Settings:
     # The context stage: a logistic regression over the segment model's probabilities in the
     # report around each segment, fitted on whole reports and on fragments of them.
     context: bool = True
-    context_regularization: float = 0.03
+    context_regularization: float = 0.01
     context_flatten: float = 1.5
     fragments_per_report: int = 2
     fragment_segments: tuple[int, int] = (3, 12)
