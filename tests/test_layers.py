@@ -12,7 +12,8 @@ import themetag
 PACKAGE = Path(themetag.__file__).parent
 # Lower layers first; a module may import its own layer and those before it.
 LAYERS = [
-    ("themetag.errors", "themetag.atomic", "themetag.resources", "themetag.labels"),
+    ("themetag.errors", "themetag.atomic", "themetag.paths", "themetag.resources"),
+    ("themetag.labels",),
     ("themetag.text", "themetag.readers"),
     ("themetag.model",),
     ("themetag.api",),

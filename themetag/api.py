@@ -91,6 +91,23 @@ def model_source(model: ThemeModel) -> ModelSource:
     return (str(model.path), model.card_digest) if model.path else model
 
 
+def _die_with_parent() -> None:
+    """Have the kernel end this worker process when the process that started it dies, so that
+    a killed run leaves no workers behind (Linux; elsewhere the pool's own checks remain)."""
+    import multiprocessing
+
+    if multiprocessing.parent_process() is None:
+        return  # not a worker: the main process answers for itself
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def worker_model(source: ModelSource) -> ThemeModel:
     """The model in a worker process, loaded from its path once per process, not per task."""
     if isinstance(source, ThemeModel):
@@ -98,6 +115,8 @@ def worker_model(source: ModelSource) -> ThemeModel:
     # Worker processes outlive a call: keyed by the card's digest too, a model retrained into
     # the same folder is loaded afresh instead of answered by the old one.
     if source not in _worker_models:
+        if not _worker_models:
+            _die_with_parent()
         path, digest = source
         model = load_model(path)
         if model.card_digest != digest:

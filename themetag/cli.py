@@ -18,16 +18,19 @@ from tqdm import tqdm
 from themetag.api import load_model
 from themetag.errors import Interrupted, ThemetagError, UsageError
 from themetag.model import ThemeModel
+from themetag.paths import readable
 from themetag.readers import find_reports
 from themetag.run import ReportResult, tag_files
 from themetag.run.cluster import connect
 from themetag.run.journal import Journal, run_key
+from themetag.run.lock import OutputLock
 from themetag.writers.page import write_page
 from themetag.writers.tables import (
     ERROR_COLUMNS,
     FORMATS,
     SEGMENT_COLUMNS,
     OutputPaths,
+    error_record,
     profile_columns,
     profile_record,
     segment_record,
@@ -80,7 +83,7 @@ def write_outputs(journal: Journal, output: Path, fmt: str, themes: list[str]) -
         )
 
     def errors() -> Iterator[dict]:
-        return ({"report": r.path, "error": r.error} for r in journal.results() if r.error)
+        return (error_record(r.path, r.error) for r in journal.results() if r.error)
 
     paths = OutputPaths.of(output, fmt)
     columns = profile_columns(themes)
@@ -109,6 +112,26 @@ def _resume_hint(journal: Journal, argv: list[str]) -> str:
     )
 
 
+def _check_outputs(args: argparse.Namespace, fmt: str, reports: list[Path]) -> None:
+    """Refuse outputs that would destroy an input, a device or another output."""
+    tables = []
+    if args.output:
+        paths = OutputPaths.of(args.output, fmt)
+        tables = [paths.segments, paths.profiles, paths.errors]
+        tables += [Path(f"{args.output}.journal"), Path(f"{args.output}.lock")]
+    inputs = {path.resolve() for path in reports}
+    for target in [*tables, *([args.html] if args.html else [])]:
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise UsageError(
+                f"cannot write {target}: it is not a regular file (a link, a device or a"
+                " folder), and themetag does not write through one"
+            )
+        if target.resolve() in inputs:
+            raise UsageError(f"cannot write {target}: it is one of the reports being tagged")
+    if args.html and args.html.resolve() in {t.resolve() for t in tables}:
+        raise UsageError(f"--html {args.html} is where the tables go: give the page its own name")
+
+
 def _run(
     args: argparse.Namespace,
     fmt: str,
@@ -116,7 +139,6 @@ def _run(
     client: Client | None,
     argv: list[str],
 ) -> int:
-    started = time.perf_counter()
     reports = find_reports(args.paths)
     if not reports:
         print(
@@ -124,6 +146,22 @@ def _run(
             file=sys.stderr,
         )
         return 1
+    _check_outputs(args, fmt, reports)
+    if not args.output:
+        return _tag_and_write(args, fmt, model, client, argv, reports)
+    with OutputLock(args.output, "themetag " + shlex.join(argv)):
+        return _tag_and_write(args, fmt, model, client, argv, reports)
+
+
+def _tag_and_write(
+    args: argparse.Namespace,
+    fmt: str,
+    model: ThemeModel,
+    client: Client | None,
+    argv: list[str],
+    reports: list[Path],
+) -> int:
+    started = time.perf_counter()
     journal = None
     done: set[str] = set()
     if args.output:
@@ -175,7 +213,10 @@ def _run(
     if journal:
         journal.remove()
     for failure in failures:
-        print(f"themetag tag: could not tag {failure.path}: {failure.error}", file=sys.stderr)
+        print(
+            f"themetag tag: could not tag {readable(failure.path)}: {failure.error}",
+            file=sys.stderr,
+        )
     if not args.quiet:
         print(
             f"themetag tag: {tagged} reports tagged, {segments} segments, {len(failures)} failed,"

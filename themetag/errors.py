@@ -35,3 +35,7 @@ class Interrupted(ThemetagError):
     """A run stopped by the user (Ctrl-C); what it finished is kept for --resume."""
 
     exit_code = 130
+
+
+class OutputBusy(ThemetagError):
+    """An output that another run is writing at this moment."""

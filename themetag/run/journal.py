@@ -12,12 +12,16 @@ from themetag.api import ThemeShare
 from themetag.errors import JournalMismatch
 from themetag.run.tasks import Profile, ReportResult, SegmentRow
 
+# File names that are not UTF-8 (GBK names from a Chinese Windows zip) reach Python as lone
+# surrogates; the journal keeps their bytes exactly, so that a resumed run knows them again.
+_ERRORS = "surrogateescape"
+
 
 def run_key(reports: list[Path], model_digest: str) -> str:
     """What identifies a run: its reports, in order, and the model (its card's digest)."""
     digest = hashlib.sha256(model_digest.encode())
     for report in reports:
-        digest.update(f"\n{report}".encode())
+        digest.update(f"\n{report}".encode("utf-8", _ERRORS))
     return digest.hexdigest()
 
 
@@ -50,25 +54,26 @@ class Journal:
 
     def __init__(self, path: Path, key: str):
         self.path, self.key = path, key
+        self.damaged = 0  # lines that could not be read back (a power cut, a disk error)
 
     def start(self, resume: bool) -> set[str]:
         """Open the journal; on resume keep what an earlier run finished and return those paths."""
         done: list[ReportResult] = list(self.results()) if resume and self.path.exists() else []
-        with open(self.path, "w", encoding="utf-8") as handle:
-            # Rewriting drops a line an interrupted run left half written.
+        with open(self.path, "w", encoding="utf-8", errors=_ERRORS) as handle:
+            # Rewriting drops a line an interrupted run left half written, and damaged ones:
+            # their reports are tagged again.
             handle.write(json.dumps({"journal": self.key}) + "\n")
             handle.writelines(map(_encode, done))
         return {result.path for result in done}
 
     def append(self, result: ReportResult) -> None:
-        with open(self.path, "a", encoding="utf-8") as handle:
+        with open(self.path, "a", encoding="utf-8", errors=_ERRORS) as handle:
             handle.write(_encode(result))
 
     def results(self) -> Iterator[ReportResult]:
-        """The complete report lines, in the order they were written."""
-        # An interruption can cut the last line inside a character: decode leniently, since
-        # that line, having no newline, is dropped anyway.
-        with open(self.path, encoding="utf-8", errors="replace") as handle:
+        """The report lines that read back whole, in the order they were written."""
+        self.damaged = 0
+        with open(self.path, encoding="utf-8", errors=_ERRORS) as handle:
             header = handle.readline()
             try:
                 key = json.loads(header).get("journal")
@@ -82,7 +87,12 @@ class Journal:
             for line in handle:
                 if not line.endswith("\n"):
                     return  # cut off mid-line by an interruption
-                yield _decode(json.loads(line))
+                try:
+                    result = _decode(json.loads(line))
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    self.damaged += 1  # NULs or garbage where a line was: tagged again
+                    continue
+                yield result
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -17,6 +17,7 @@ from themetag.api import (
     worker_model,
 )
 from themetag.errors import UnreadableReport
+from themetag.model import ThemeModel
 from themetag.readers import read_report
 
 # Reports tagged per task by worker processes and cluster workers.
@@ -93,6 +94,23 @@ def report_batches(paths: list[Path]) -> Iterator[list[str]]:
         yield [str(path) for path in paths[i : i + REPORTS_PER_TASK]]
 
 
+def _tag_apart_if_needed(
+    texts: list[tuple[ReportResult, str]], model: ThemeModel
+) -> list[ReportTags | None]:
+    """The reports tagged in one pass; if that runs out of memory, each alone, so that one
+    huge report fails by itself (None) and the others of its task are still tagged."""
+    try:
+        return list(tag_reports([text for _, text in texts], model=model))
+    except MemoryError:
+        alone: list[ReportTags | None] = []
+        for _, text in texts:
+            try:
+                alone.append(tag_reports([text], model=model)[0])
+            except MemoryError:
+                alone.append(None)
+        return alone
+
+
 def tag_file_batch(paths: list[str], model: ModelSource) -> list[ReportResult]:
     """Read, segment and tag report files, all their segments in one pass; a file that
     cannot be read gives its reason. `model` may be a `model_source`, loaded once per process."""
@@ -104,8 +122,10 @@ def tag_file_batch(paths: list[str], model: ModelSource) -> list[ReportResult]:
             texts.append((result, read_report(result.path)))
         except UnreadableReport as error:
             result.error = str(error)
-    reports = tag_reports([text for _, text in texts], model=loaded)
-    for (result, _), tags in zip(texts, reports, strict=True):
+    for (result, text), tags in zip(texts, _tag_apart_if_needed(texts, loaded), strict=True):
+        if tags is None:
+            result.error = f"ran out of memory tagging it ({len(text):,} characters)"
+            continue
         if not tags.segments:
             result.error = NO_SEGMENTS
             continue

