@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from files import REPORT, themetag
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from themetag import load_model
@@ -271,3 +273,60 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@pytest.mark.parametrize("moment", [0.3, 0.9, 1.6])
+def test_a_run_killed_at_any_moment_resumes_to_the_same_bytes(moment, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(200):
+        (folder / f"r{number:03d}.txt").write_text(REPORT * 8 + f"第{number}号\n", "utf-8")
+    complete = tmp_path / "complete.xlsx"
+    assert themetag("tag", folder, "-o", complete, "-q").returncode == 0
+    output = tmp_path / "killed.xlsx"
+    command = [sys.executable, "-m", "themetag.cli", "tag", str(folder), "-o", str(output), "-q"]
+    run = subprocess.Popen(command)
+    time.sleep(moment)  # start-up, tagging or writing, depending on the machine's speed
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    resumed = themetag("tag", folder, "-o", output, "--resume", "-q")
+    if resumed.returncode == 2 and "--resume needs" not in resumed.stderr:
+        # Killed before the journal existed: a plain run is what the user does then.
+        resumed = themetag("tag", folder, "-o", output, "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    assert _sheets(output) == _sheets(complete)
+    assert not Path(f"{output}.lock").exists() and not Path(f"{output}.journal").exists()
+
+
+def _sheets(path: Path) -> dict[str, list[tuple]]:
+    workbook = load_workbook(path)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook}
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+_PATH = st.builds(
+    lambda raw: os.fsdecode(b"/r/" + raw + b".txt"), st.binary(min_size=1, max_size=12)
+).filter(lambda p: "\x00" not in p)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    paths=st.lists(_PATH, min_size=1, max_size=4),
+    text=_TEXT,
+    garbage=st.lists(st.binary(max_size=60).filter(lambda b: b"\n" not in b), max_size=3),
+)
+def test_the_journal_reads_back_what_it_wrote_and_never_raises_on_damage(
+    tmp_path_factory, paths, text, garbage
+):
+    journal = Journal(tmp_path_factory.mktemp("j") / "j", "key")
+    journal.start(resume=False)
+    written = [ReportResult(path, error=text or "x") for path in paths]
+    for result in written:
+        journal.append(result)
+    assert list(journal.results()) == written
+    with open(journal.path, "ab") as handle:
+        for line in garbage:
+            handle.write(line + b"\n")
+    back = list(journal.results())  # never raises: damaged lines are counted, not read
+    assert back[: len(written)] == written
+    assert journal.damaged + len(back) == len(written) + len(garbage)
