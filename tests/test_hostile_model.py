@@ -371,9 +371,7 @@ for low, high in [(1, 10**9), (0, 3), (3, 1)]:
 CASES["a class twice"] = Case(
     change("classes", lambda a: np.concatenate([a[:1], a[:-1]])), r"^classes repeat \['"
 )
-CASES["newer format"] = Case(
-    change("format", lambda a: np.array(3)), r"^format 3, expected 2$"
-)
+CASES["newer format"] = Case(change("format", lambda a: np.array(3)), r"^format 3, expected 2$")
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
@@ -413,8 +411,12 @@ def test_a_model_file_with_any_byte_changed_loads_or_is_refused_clearly(saved, t
     """Never a traceback: damage anywhere in the zip structure or headers, or cut short."""
     data = (saved / MODEL_FILE).read_bytes()
     structure = sorted(
-        {m.start() + i for sig in (b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06", b"\x93NUMPY")
-         for m in re.finditer(re.escape(sig), data) for i in range(0, 48, 3)}
+        {
+            m.start() + i
+            for sig in (b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06", b"\x93NUMPY")
+            for m in re.finditer(re.escape(sig), data)
+            for i in range(0, 48, 3)
+        }
     )
     rng = np.random.default_rng(1)
     positions = [int(p) for p in rng.choice([p for p in structure if p < len(data)], 60)]

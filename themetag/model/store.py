@@ -206,9 +206,7 @@ def _check_shapes(shapes: dict[str, tuple[int, ...]]) -> None:
     """Refuse arrays that do not fit each other, from their headers, before reading them."""
     for name in ("classes", "keys"):
         if len(shapes[name]) != 1:
-            raise _Refused(
-                f"arrays that do not fit: {name} {shapes[name]}, expected one dimension"
-            )
+            raise _Refused(f"arrays that do not fit: {name} {shapes[name]}, expected one dimension")
     (keys,), (classes,) = shapes["keys"], shapes["classes"]
     if not 2 <= classes <= MAX_CLASSES:
         raise _Refused(f"the number of classes is {classes}, expected 2 to {MAX_CLASSES}")

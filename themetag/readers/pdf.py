@@ -6,11 +6,12 @@ import io
 import logging
 
 from themetag.errors import UnreadableReport
+from themetag.readers.limits import Limits, characters, over
 
 SUFFIXES = (".pdf",)
 
 
-def read(data: bytes) -> str:
+def read(data: bytes, limits: Limits) -> str:
     from pypdf import PdfReader  # imported on first use, so that `import themetag` stays fast
     from pypdf.errors import PdfReadError
 
@@ -24,7 +25,18 @@ def read(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UnreadableReport("the PDF is encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = []
+        length = 0
+        for number, page in enumerate(reader.pages, 1):
+            pages.append(page.extract_text() or "")
+            length += len(pages[-1]) + 1
+            if length > limits.max_text_chars:
+                # Stopped at the page that passes the limit, not after extracting them all.
+                pages_read = "page 1 holds" if number == 1 else f"pages 1-{number} hold"
+                most = characters(limits.max_text_chars)
+                raise over(f"{pages_read} {characters(length)}", most, "max_text_chars")
+    except UnreadableReport:
+        raise  # a ValueError too, but ours: not to be taken for damage
     except (PdfReadError, ValueError, KeyError, OSError) as error:
         raise UnreadableReport(f"not a readable PDF: damaged or truncated ({error})") from None
     finally:

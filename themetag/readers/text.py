@@ -7,6 +7,7 @@ import codecs
 import re
 
 from themetag.errors import UnreadableReport
+from themetag.readers.limits import Limits
 
 SUFFIXES = (".txt", ".text", ".md")
 _BOMS = (
@@ -28,12 +29,19 @@ _NOT_REPORT_TEXT = re.compile(
 )
 
 
-def read(data: bytes) -> str:
+# In a file marked UTF-16 by its BOM, or that is UTF-8, a lone surrogate (half of a UTF-16
+# pair, or its 3-byte UTF-8 form that CESU-8 and WTF-8 writers leave) is decoded as itself for
+# read_report to replace: one bad character must not lose the report, nor send UTF-8 text to
+# be guessed as another encoding.
+_SURROGATES = "surrogatepass"
+
+
+def read(data: bytes, limits: Limits) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding)
+            return data.decode(encoding, _SURROGATES)
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8", _SURROGATES)
     except UnicodeDecodeError:
         text = ""
     # Multi-byte UTF-8 is never an accident; plain ASCII full of control bytes is binary or
@@ -46,7 +54,7 @@ def read(data: bytes) -> str:
     candidates = []
     for rank, encoding in enumerate(_CHINESE_ENCODINGS):
         try:
-            text = data.decode(encoding)
+            text = data.decode(encoding)  # a guess: one with a surrogate is a wrong guess
         except UnicodeDecodeError:
             continue
         if looks_like_text(text):

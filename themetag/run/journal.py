@@ -73,7 +73,8 @@ class Journal:
     def results(self) -> Iterator[ReportResult]:
         """The report lines that read back whole, in the order they were written."""
         self.damaged = 0
-        with open(self.path, encoding="utf-8", errors=_ERRORS) as handle:
+        # Only "\n" ends a line: a stray carriage return in a damaged line must not split it.
+        with open(self.path, encoding="utf-8", errors=_ERRORS, newline="\n") as handle:
             header = handle.readline()
             try:
                 key = json.loads(header).get("journal")
