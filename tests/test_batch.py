@@ -118,11 +118,7 @@ def test_an_interrupted_run_resumes_to_the_same_output(tmp_path, where):
     process = subprocess.Popen(
         [sys.executable, "-m", "themetag.cli", "tag", str(folder), "-o", str(output), "-q", *where]
     )
-    deadline = time.time() + 60
-    while time.time() < deadline and process.poll() is None:
-        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") >= 5:
-            break
-        time.sleep(0.01)
+    _wait_for_reports_in(journal, process)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert journal.exists(), "the run finished before it could be interrupted"
@@ -195,11 +191,7 @@ def test_ctrl_c_ends_with_one_line_naming_the_journal_and_the_resume_command(tmp
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.time() + 60
-    while time.time() < deadline and process.poll() is None:
-        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") >= 5:
-            break
-        time.sleep(0.01)
+    _wait_for_reports_in(journal, process)
     process.send_signal(signal.SIGINT)
     stderr = process.communicate(timeout=60)[1]
     assert process.returncode == 130
@@ -239,3 +231,12 @@ def test_version_names_the_installed_version():
 
     result = themetag("--version")
     assert result.returncode == 0 and result.stdout.strip() == f"themetag {version('themetag')}"
+
+
+def _wait_for_reports_in(journal: Path, process: subprocess.Popen, reports: int = 4) -> None:
+    """Until the run has journaled some reports (or ended, or a minute passed)."""
+    deadline = time.time() + 60
+    while time.time() < deadline and process.poll() is None:
+        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") > reports:
+            break
+        time.sleep(0.01)
