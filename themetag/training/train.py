@@ -376,11 +376,12 @@ def train(
     )
     if seed_segments:
         seed_alone = model.predict_proba([s.text for s in seed_segments])
-        rows += seed_check.rows("one at a time", seed_alone, classes, theme_ids, threshold)
+        seed_rows = seed_check.rows("one at a time", seed_alone, classes, theme_ids, threshold)
+        rows += seed_rows
         seed_predicted = [classes[i] for i in seed_alone.argmax(axis=1)]
         card["seed_check"] = {
             **evaluate(seed_check.gold, seed_predicted, theme_ids).as_dict(),
-            "ece": round(rows[-2][1].ece, 4),
+            "ece": round(seed_rows[0][1].ece, 4),
         }
     else:
         print(f"\nseed check skipped: {seeds} or {seed_labels} not found")
@@ -429,11 +430,11 @@ def train(
             ),
         }
         if seed_context is not None:
-            seed_rows = seed_check.rows(
+            context_rows = seed_check.rows(
                 "in context", seed_context, classes, theme_ids, context_threshold
             )
-            rows += seed_rows
-            card["context"]["seed_check"] = seed_rows[0][1].as_dict()
+            rows += context_rows
+            card["context"]["seed_check"] = context_rows[0][1].as_dict()
         print(f"\ncontext stage calibrated on {calibrated_on}")
     print("\nside by side (ECE over 15 bins; unflagged: share at or above the review threshold)")
     _print_side_by_side(rows)
