@@ -338,6 +338,7 @@ def tag_report(
     `report` is the report's text, cut with split_report, or its segments already cut (a list
     of str in reading order), kept exactly: one TaggedSegment per string, with offsets into
     the strings joined with "\n"."""
-    if not _cut(report):
+    tagged = tag_reports([report], model=model, explain=explain)[0]
+    if not tagged.segments:  # cut once, in tag_reports: a report is not split twice
         raise ValueError(NO_SEGMENTS)
-    return tag_reports([report], model=model, explain=explain)[0]
+    return tagged

@@ -60,9 +60,6 @@ class SegmentRow:
         )
 
 
-SEGMENT_COLUMNS = list(SegmentRow.__slots__)
-
-
 @dataclass(frozen=True, slots=True)
 class Profile:
     """A report's theme profile: its size and each theme's share, largest first."""
