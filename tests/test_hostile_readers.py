@@ -196,25 +196,23 @@ def test_a_docx_bomb_is_refused_before_it_is_parsed(docx_bytes, tmp_path):
 def test_a_docx_declaring_a_huge_part_is_refused_by_what_it_declares(docx_bytes, tmp_path):
     path = tmp_path / "declares.docx"
     path.write_bytes(declare(docx_bytes, "word/document.xml", 2**30))
-    with pytest.raises(UnreadableReport) as error:
-        read_report(path)
-    assert re.fullmatch(
+    refused = (
         r"the \.docx unzips to 1 GiB, over the 128 MiB limit"
-        r" \(raise Limits\.max_docx_unzipped_bytes to read it\)",
-        str(error.value),
+        r" \(raise Limits\.max_docx_unzipped_bytes to read it\)"
     )
+    with pytest.raises(UnreadableReport, match=rf"\A{refused}\Z"):
+        read_report(path)
 
 
 def test_a_docx_part_of_one_repeated_byte_is_refused_by_its_ratio(docx_bytes, tmp_path):
     # An XML comment of 8 MiB of spaces: valid, small to parse, but inflating ~1000 times.
     path = rebuild_docx(docx_bytes, tmp_path / "spaces.docx", b"<!--" + b" " * 8 * MIB + b"-->")
-    with pytest.raises(UnreadableReport) as error:
-        read_report(path)
-    assert re.fullmatch(
+    refused = (
         r"word/document\.xml inflates \d+ times \([\d.]+ KiB to 8 MiB\), a zip bomb's mark,"
-        r" over the 500 times limit \(raise Limits\.max_docx_ratio to read it\)",
-        str(error.value),
+        r" over the 500 times limit \(raise Limits\.max_docx_ratio to read it\)"
     )
+    with pytest.raises(UnreadableReport, match=rf"\A{refused}\Z"):
+        read_report(path)
     text = read_report(path, limits=Limits(max_docx_ratio=2000))
     assert all(line in text for line in LINES)
 
