@@ -28,8 +28,8 @@ _MARKUP = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]{0,80})?/?>|&(?:[a-z]{2,6}|#\d
 # Batches are normalised as one string joined by a private-use character, which NFKC, OpenCC
 # and the patterns above all leave alone: one call per step instead of one per text.
 _JOIN = "\ue000"
-# Lone surrogates cannot be encoded; a NUL ends the text for OpenCC 1.1 (its C string), which
-# lost every text after it in a joined batch.
+# Lone surrogates cannot be encoded; NULs go too, as OpenCC before 1.4 ended the text at one
+# (its C string) and so lost every text after it in a joined batch.
 _UNENCODABLE = re.compile("[\ud800-\udfff\x00]")
 
 
