@@ -1,6 +1,7 @@
 import csv
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -25,7 +26,7 @@ def read_csv(path):
 
 def test_tag_files_tags_every_good_report_and_names_every_bad_one(folder):
     results = list(tag_files([folder]))
-    assert [r.path for r in results] == [str(p) for p in find_reports([folder])]
+    assert [r.path for r in results] == [str(p) for p in find_reports([folder]).reports]
     failed = {os.path.basename(r.path): r.error for r in results if r.error}
     assert set(failed) == BAD
     good = [r for r in results if not r.error]
@@ -36,7 +37,7 @@ def test_tag_files_tags_every_good_report_and_names_every_bad_one(folder):
 
 
 def test_two_jobs_give_exactly_what_one_job_gives(folder):
-    paths = find_reports([folder])
+    paths = find_reports([folder]).reports
     assert list(tag_files(paths, jobs=2)) == list(tag_files(paths, jobs=1))
 
 
@@ -182,23 +183,29 @@ def _many_reports(folder: Path, count: int) -> Path:
     return folder
 
 
-def test_ctrl_c_ends_with_one_line_naming_the_journal_and_the_resume_command(tmp_path):
+@pytest.mark.parametrize(
+    "where", [[], ["--jobs", "2"], ["--scheduler", "local:2"]], ids=["here", "jobs", "dask"]
+)
+def test_ctrl_c_ends_with_one_line_naming_the_journal_and_the_resume_command(tmp_path, where):
     folder = _many_reports(tmp_path / "many", 400)
     output = tmp_path / "out.csv"
     journal = tmp_path / "out.csv.journal"
     process = subprocess.Popen(
-        [sys.executable, "-m", "themetag.cli", "tag", str(folder), "-o", str(output)],
+        [sys.executable, "-m", "themetag.cli", "tag", str(folder), "-o", str(output), *where],
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     _wait_for_reports_in(journal, process)
-    process.send_signal(signal.SIGINT)
+    # A terminal's Ctrl-C goes to the whole process group: the workers get it too.
+    os.killpg(process.pid, signal.SIGINT)
     stderr = process.communicate(timeout=60)[1]
-    assert process.returncode == 130
+    assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     (line,) = [line for line in stderr.splitlines() if line.strip()]
-    assert str(journal) in line and f"-o {output} --resume" in line
-    resumed = themetag("tag", folder, "-o", output, "--resume", "-q")
+    assert str(journal) in line and f"-o {output} {shlex.join(where)}".strip() in line
+    assert line.endswith("--resume` to go on")
+    resumed = themetag("tag", folder, "-o", output, "--resume", "-q", *where)
     assert resumed.returncode == 0, resumed.stderr
     rows = read_csv(output)
     assert len({row["report"] for row in rows}) == 400
@@ -210,7 +217,7 @@ def test_resume_refuses_a_journal_written_with_another_model(tmp_path, small_mod
     folder = _many_reports(tmp_path / "few", 3)
     output = tmp_path / "out.jsonl"
     other = save_model(small_model, tmp_path / "other-model")
-    key = run_key(find_reports([folder]), load_model_file(other).card_digest)
+    key = run_key(find_reports([folder]).reports, load_model_file(other).card_digest)
     Journal(Path(f"{output}.journal"), key).start(resume=False)
     result = themetag("tag", folder, "-o", output, "--resume")
     assert result.returncode == 2

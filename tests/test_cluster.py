@@ -8,7 +8,7 @@ from files import REPORT, themetag
 
 from themetag import cli, tag_files
 from themetag.model import save_model
-from themetag.readers import find_reports
+from themetag.readers import Limits, find_reports
 
 
 def local_cluster(workers: int = 2):
@@ -19,9 +19,15 @@ def local_cluster(workers: int = 2):
 
 def test_tag_files_on_a_two_worker_cluster_gives_exactly_the_local_results(folder):
     local = list(tag_files([folder]))
+    limits = Limits(max_file_bytes=600)
+    local_limited = list(tag_files([folder], limits=limits))
     with local_cluster() as cluster, Client(cluster) as client:
         assert list(tag_files([folder], client=client)) == local
+        assert list(tag_files([folder], client=client, limits=limits)) == local_limited
     assert any(result.error for result in local) and any(result.rows for result in local)
+    docx = str(folder / "d_report.docx")
+    refused = {r.path for r in local_limited if "over the 600 bytes limit" in (r.error or "")}
+    assert docx in refused and next(r for r in local if r.path == docx).rows
 
 
 def test_the_command_line_on_local_workers_writes_exactly_the_local_files(folder, tmp_path):
@@ -40,7 +46,7 @@ def test_the_command_line_on_local_workers_writes_exactly_the_local_files(folder
 def test_a_worker_killed_mid_run_loses_no_report_and_writes_none_twice(tmp_path):
     for number in range(48):
         (tmp_path / f"r{number:02d}.txt").write_text(REPORT * 150 + f"第{number}号\n", "utf-8")
-    paths = find_reports([tmp_path])
+    paths = find_reports([tmp_path]).reports
     expected = list(tag_files(paths))
     with local_cluster() as cluster, Client(cluster) as client:
         results, killed = [], None

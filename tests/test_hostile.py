@@ -156,7 +156,7 @@ def test_damaged_journal_lines_are_tagged_again_and_nothing_is_lost(tmp_path):
     output = tmp_path / "tags.csv"
     journal = Path(f"{output}.journal")
     # A run journaled two reports, then a power cut: a NUL-filled line and one of garbage.
-    reports = find_reports([folder])
+    reports = find_reports([folder]).reports
     interrupted = Journal(journal, run_key(reports, load_model().card_digest))
     interrupted.start(resume=False)
     for result in tag_file_batch([str(p) for p in reports[:2]], load_model()):
@@ -220,6 +220,55 @@ def test_outputs_never_destroy_an_input_a_device_or_each_other(case, message, tm
     assert report.read_text(encoding="utf-8") == REPORT
     assert Path("/dev/null").is_char_device()
     assert target.read_text(encoding="utf-8") == "keep" and (tmp_path / "link.csv").is_symlink()
+
+
+def test_a_page_written_among_the_reports_is_passed_over_by_the_next_run(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "report.txt").write_text(REPORT, encoding="utf-8")
+    (folder / "notice.html").write_text(f"<html><body><p>{REPORT}</p></body></html>", "utf-8")
+    page = folder / "page.html"
+    first = themetag("tag", folder, "-o", tmp_path / "first.csv", "--html", page)
+    assert first.returncode == 0, first.stderr
+    second = themetag("tag", folder, "-o", tmp_path / "second.csv")
+    assert second.returncode == 0, second.stderr
+    assert f"passed over pages themetag wrote: {page}" in second.stderr
+    assert "2 reports tagged" in second.stderr
+    reports = {row["report"] for row in read_csv(tmp_path / "second.csv")}
+    assert reports == {str(folder / "report.txt"), str(folder / "notice.html")}
+    # A page named on the command line is what the user asked for: it is read.
+    named = themetag("tag", page, "-q")
+    assert named.returncode == 0 and named.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes: POSIX")
+def test_a_named_pipe_called_html_in_a_folder_is_named_not_waited_on(tmp_path):
+    os.mkfifo(tmp_path / "pipe.html")
+    found = find_reports(tmp_path)
+    assert found.reports == [tmp_path / "pipe.html"] and found.passed_over == []
+    result = themetag("tag", tmp_path, "-q")
+    assert result.returncode == 1 and "named pipe" in result.stderr
+
+
+def test_reader_limits_are_set_from_the_command_line_and_named_when_a_file_passes_one(tmp_path):
+    small = tmp_path / "small.txt"
+    small.write_text(REPORT, encoding="utf-8")
+    large = tmp_path / "large.txt"
+    large.write_text(REPORT * 40, encoding="utf-8")
+    limit = "max_file_bytes=4KiB"
+    for jobs in ("1", "2"):
+        result = themetag("tag", small, large, "--limit", limit, "--jobs", jobs, "-q")
+        assert result.returncode == 1, result.stderr
+        assert str(small) in result.stdout and str(large) not in result.stdout
+        assert (
+            "over the 4 KiB limit" in result.stderr and "--limit max_file_bytes=" in result.stderr
+        )
+    raised = themetag("tag", large, "--limit", "max_file_bytes=1MiB", "-q")
+    assert raised.returncode == 0 and str(large) in raised.stdout
+    for bad, message in [("max_bytes=1", "the limits are max_file_bytes"), (
+        "max_file_bytes=lots", "give a whole number")]:  # fmt: skip
+        result = themetag("tag", small, "--limit", bad)
+        assert result.returncode == 2 and message in result.stderr
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the kernel's parent-death signal: Linux")

@@ -108,7 +108,8 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     with pytest.raises(UnreadableReport) as error:
         read_report(path, limits=Limits(max_file_bytes=MIB))
     assert str(error.value) == (
-        "the file is 2 MiB, over the 1 MiB limit (raise Limits.max_file_bytes to read it)"
+        "the file is 2 MiB, over the 1 MiB limit (to read it, raise it:"
+        " --limit max_file_bytes=…, or Limits(max_file_bytes=…) in Python)"
     )
     assert read_report(path).startswith(LINES[0])
 
@@ -123,7 +124,7 @@ def test_a_file_longer_than_it_says_is_read_no_further_than_the_limit(tmp_path):
         read_report(path, limits=Limits(max_file_bytes=64))
     assert str(error.value) == (
         "the file holds more than 64 bytes when read, over the 64 bytes limit"
-        " (raise Limits.max_file_bytes to read it)"
+        " (to read it, raise it: --limit max_file_bytes=…, or Limits(max_file_bytes=…) in Python)"
     )
 
 
@@ -188,7 +189,8 @@ def test_a_docx_bomb_is_refused_before_it_is_parsed(docx_bytes, tmp_path):
     refused(
         result,
         r"the \.docx unzips to 160(\.\d)? MiB, over the 128 MiB limit"
-        r" \(raise Limits\.max_docx_unzipped_bytes to read it\)",
+        r" \(to read it, raise it: --limit max_docx_unzipped_bytes=…,"
+        r" or Limits\(max_docx_unzipped_bytes=…\) in Python\)",
         peak_mb=200,
     )
 
@@ -198,7 +200,8 @@ def test_a_docx_declaring_a_huge_part_is_refused_by_what_it_declares(docx_bytes,
     path.write_bytes(declare(docx_bytes, "word/document.xml", 2**30))
     refused = (
         r"the \.docx unzips to 1 GiB, over the 128 MiB limit"
-        r" \(raise Limits\.max_docx_unzipped_bytes to read it\)"
+        r" \(to read it, raise it: --limit max_docx_unzipped_bytes=…,"
+        r" or Limits\(max_docx_unzipped_bytes=…\) in Python\)"
     )
     with pytest.raises(UnreadableReport, match=rf"\A{refused}\Z"):
         read_report(path)
@@ -209,7 +212,8 @@ def test_a_docx_part_of_one_repeated_byte_is_refused_by_its_ratio(docx_bytes, tm
     path = rebuild_docx(docx_bytes, tmp_path / "spaces.docx", b"<!--" + b" " * 8 * MIB + b"-->")
     refused = (
         r"word/document\.xml inflates \d+ times \([\d.]+ KiB to 8 MiB\), a zip bomb's mark,"
-        r" over the 500 times limit \(raise Limits\.max_docx_ratio to read it\)"
+        r" over the 500 times limit \(to read it, raise it: --limit max_docx_ratio=…,"
+        r" or Limits\(max_docx_ratio=…\) in Python\)"
     )
     with pytest.raises(UnreadableReport, match=rf"\A{refused}\Z"):
         read_report(path)
@@ -262,7 +266,8 @@ def test_html_nested_past_the_depth_limit_is_refused_at_once(tmp_path):
         read_apart(path, seconds=60),
         re.escape(
             "the page nests more than 512 tags inside each other, over the 512 tags limit"
-            " (raise Limits.max_html_depth to read it)"
+            " (to read it, raise it: --limit max_html_depth=…,"
+            " or Limits(max_html_depth=…) in Python)"
         ),
     )
 
@@ -385,7 +390,7 @@ def test_text_over_the_character_limit_is_refused(tmp_path):
         read_report(path, limits=Limits(max_text_chars=1000))
     assert str(error.value) == (
         "the text is 3,000 characters, over the 1,000 characters limit"
-        " (raise Limits.max_text_chars to read it)"
+        " (to read it, raise it: --limit max_text_chars=…, or Limits(max_text_chars=…) in Python)"
     )
     pdf = write_pdf(tmp_path / "long.pdf")
     with pytest.raises(UnreadableReport, match=r"^page 1 holds \d+ characters, over the 50 "):
@@ -437,7 +442,7 @@ def test_a_subfolder_that_cannot_be_listed_is_named_and_the_run_goes_on(
         return scandir(path)
 
     monkeypatch.setattr(os, "scandir", refusing)
-    found = find_reports([tree])
+    found = find_reports([tree]).reports
     assert found == [tree / "a.txt", tree / "b", tree / "c.txt"]  # the hidden one is not looked at
     with pytest.raises(UnreadableReport, match="^cannot list the folder: Permission denied$"):
         read_report(tree / "b")
@@ -457,7 +462,7 @@ def test_a_subfolder_whose_files_cannot_be_looked_at_does_not_stop_the_run(tree,
         return stat(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "stat", refusing)
-    assert find_reports(tree) == [tree / "a.txt", tree / "b" / "x.txt", tree / "c.txt"]
+    assert find_reports(tree).reports == [tree / "a.txt", tree / "b" / "x.txt", tree / "c.txt"]
     with pytest.raises(UnreadableReport, match="^Permission denied$"):
         read_report(tree / "b" / "x.txt")
 
@@ -505,7 +510,7 @@ def test_real_unlistable_and_unsearchable_folders_are_named():
         (top / "unsearchable").chmod(0o644)  # can be listed, its files not looked at
 
         def work():
-            found = find_reports([top])
+            found = find_reports([top]).reports
             said = {}
             for path in found:
                 try:
@@ -532,7 +537,7 @@ def test_find_reports_keeps_its_order_and_names_what_is_not_a_file(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "a" / "link").symlink_to(tmp_path / ".hidden")  # a linked folder is not walked
     os.mkfifo(tmp_path / "pipe.txt")  # skipped in silence before; now named by read_report
-    found = find_reports([tmp_path, tmp_path / "notes.xyz"])
+    found = find_reports([tmp_path, tmp_path / "notes.xyz"]).reports
     assert found == [
         tmp_path / "a" / "c.docx",
         tmp_path / "a.pdf",

@@ -12,7 +12,13 @@ import themetag
 PACKAGE = Path(themetag.__file__).parent
 # Lower layers first; a module may import its own layer and those before it.
 LAYERS = [
-    ("themetag.errors", "themetag.atomic", "themetag.paths", "themetag.resources"),
+    (
+        "themetag.errors",
+        "themetag.atomic",
+        "themetag.paths",
+        "themetag.resources",
+        "themetag.outputs",
+    ),
     ("themetag.labels",),
     ("themetag.text", "themetag.readers"),
     ("themetag.model",),

@@ -42,10 +42,10 @@ def test_unreadable_files_say_why(folder, name, reason):
 
 
 def test_folders_give_their_supported_files_and_named_files_are_kept(folder, tmp_path):
-    found = find_reports([folder])
+    found = find_reports([folder]).reports
     assert [p.name for p in found][:6] == GOOD
     assert "notes.xyz" not in {p.name for p in found}
-    assert find_reports([folder / "notes.xyz"]) == [folder / "notes.xyz"]
+    assert find_reports([folder / "notes.xyz"]).reports == [folder / "notes.xyz"]
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "x.txt").write_text("隐藏", encoding="utf-8")
-    assert find_reports([tmp_path]) == []
+    assert find_reports([tmp_path]).reports == []

@@ -19,7 +19,7 @@ from themetag.api import load_model
 from themetag.errors import Interrupted, ThemetagError, UsageError
 from themetag.model import ThemeModel
 from themetag.paths import readable
-from themetag.readers import find_reports
+from themetag.readers import Limits, find_reports
 from themetag.run import ReportResult, tag_files
 from themetag.run.cluster import connect
 from themetag.run.journal import Journal, run_key
@@ -135,11 +135,16 @@ def _check_outputs(args: argparse.Namespace, fmt: str, reports: list[Path]) -> N
 def _run(
     args: argparse.Namespace,
     fmt: str,
+    limits: Limits,
     model: ThemeModel,
     client: Client | None,
     argv: list[str],
 ) -> int:
-    reports = find_reports(args.paths)
+    found = find_reports(args.paths)
+    reports = found.reports
+    if found.passed_over and not args.quiet:
+        pages = ", ".join(readable(path) for path in found.passed_over)
+        print(f"themetag tag: passed over pages themetag wrote: {pages}", file=sys.stderr)
     if not reports:
         print(
             f"themetag tag: no report files found in {' '.join(map(str, args.paths))}",
@@ -148,14 +153,15 @@ def _run(
         return 1
     _check_outputs(args, fmt, reports)
     if not args.output:
-        return _tag_and_write(args, fmt, model, client, argv, reports)
+        return _tag_and_write(args, fmt, limits, model, client, argv, reports)
     with OutputLock(args.output, "themetag " + shlex.join(argv)):
-        return _tag_and_write(args, fmt, model, client, argv, reports)
+        return _tag_and_write(args, fmt, limits, model, client, argv, reports)
 
 
 def _tag_and_write(
     args: argparse.Namespace,
     fmt: str,
+    limits: Limits,
     model: ThemeModel,
     client: Client | None,
     argv: list[str],
@@ -177,7 +183,9 @@ def _tag_and_write(
     )
     kept: list[ReportResult] = []
     try:
-        for result in tag_files(remaining, jobs=args.jobs, model=model, client=client):
+        for result in tag_files(
+            remaining, jobs=args.jobs, model=model, client=client, limits=limits
+        ):
             if journal:
                 journal.append(result)
             else:
@@ -231,11 +239,12 @@ def _tag_and_write(
 def _tag_command(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         fmt = _format(args)
+        limits = Limits().with_options(args.limit)
         model = load_model(args.model) if args.model else load_model()
         if not args.scheduler:
-            return _run(args, fmt, model, None, argv)
+            return _run(args, fmt, limits, model, None, argv)
         with connect(args.scheduler) as client:
-            return _run(args, fmt, model, client, argv)
+            return _run(args, fmt, limits, model, client, argv)
     except ThemetagError as error:
         print(f"themetag tag: {error}", file=sys.stderr)
         return error.exit_code
@@ -270,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--resume", action="store_true", help="continue an interrupted run of -o")
     tag.add_argument("--html", type=Path, metavar="PAGE", help="also write an HTML page to look at")
     tag.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
+    tag.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="raise or lower a reader limit, as max_file_bytes=300MiB (see README, Limits)",
+    )
     tag.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     commands.add_parser("train", help="train the model (same as python train.py)", add_help=False)
     return parser

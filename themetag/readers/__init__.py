@@ -11,12 +11,14 @@ import pkgutil
 import re
 import stat
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from themetag.errors import UnreadableReport
-from themetag.readers.limits import Limits, characters, over, size
+from themetag.outputs import PAGE_HEAD_BYTES, PAGE_MARK
+from themetag.readers.limits import DEFAULT_LIMITS, Limits, characters, over, size
 
-__all__ = ["READERS", "Limits", "UnreadableReport", "find_reports", "read_report"]
+__all__ = ["READERS", "Found", "Limits", "UnreadableReport", "find_reports", "read_report"]
 
 
 def _discover() -> dict[str, Callable[[bytes, Limits], str]]:
@@ -29,7 +31,6 @@ def _discover() -> dict[str, Callable[[bytes, Limits], str]]:
 
 
 READERS = _discover()
-DEFAULT_LIMITS = Limits()
 
 
 # Content that announces its format is read as that format whatever the file's name: reports
@@ -157,20 +158,48 @@ def clean_text(text: str) -> str:
     return _DROPPED.sub("", text)
 
 
-def find_reports(paths: Iterable[str | Path] | str | Path) -> list[Path]:
+@dataclass(frozen=True)
+class Found:
+    """The report files to tag, in order, and the pages of earlier runs passed over."""
+
+    reports: list[Path] = field(default_factory=list)
+    # themetag's own pages met inside folders: a page written beside the reports would
+    # otherwise be tagged as a report by the next run.
+    passed_over: list[Path] = field(default_factory=list)
+
+
+def find_reports(paths: Iterable[str | Path] | str | Path) -> Found:
     """The report files named, and those of a supported type inside named folders, in order.
 
     Named files are kept whatever their type, as is a folder inside that cannot be listed:
-    reading it says why, so nothing is lost in silence. Hidden files and folders are skipped."""
+    reading it says why, so nothing is lost in silence. Hidden files and folders are skipped,
+    and pages themetag wrote inside folders are passed over by name."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]  # one path, not a sequence of one-letter names
-    found: list[Path] = []
+    found = Found()
     for path in map(Path, paths):
-        if os.path.isdir(path):  # False, not an error, for a path that cannot be looked at
-            found += _walk(path)
-        else:
-            found.append(path)
+        if not os.path.isdir(path):  # False, not an error, for a path that cannot be looked at
+            found.reports.append(path)
+            continue
+        for inside in _walk(path):
+            (found.passed_over if _is_page_of_ours(inside) else found.reports).append(inside)
     return found
+
+
+def _is_page_of_ours(path: Path) -> bool:
+    if READERS.get(path.suffix.lower()) is not READERS[".html"]:
+        return False
+    try:
+        # Non-blocking and regular files only, as in _read_file: a FIFO named .html must not hang.
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            regular = stat.S_ISREG(os.fstat(handle).st_mode)
+            head = os.read(handle, PAGE_HEAD_BYTES) if regular else b""
+        finally:
+            os.close(handle)
+    except OSError:
+        return False  # reading it will say why
+    return PAGE_MARK.encode() in head
 
 
 def _walk(folder: Path) -> list[Path]:

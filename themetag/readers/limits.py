@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
 
 from themetag.errors import UnreadableReport, UsageError
 
@@ -41,6 +43,30 @@ class Limits:
             if type(value) is not int or value < 1:
                 raise UsageError(f"Limits.{field.name} must be a whole number over 0: {value!r}")
 
+    def with_options(self, options: Iterable[str]) -> Limits:
+        """These limits with NAME=VALUE options applied, as `--limit max_file_bytes=300MiB`."""
+        names = [field.name for field in fields(self)]
+        changes = {}
+        for option in options:
+            name, _, value = option.partition("=")
+            if name not in names:
+                raise UsageError(f"--limit {option}: the limits are {', '.join(names)}")
+            number = _NUMBER.fullmatch(value.strip().replace("_", ""))
+            if not number:
+                raise UsageError(
+                    f"--limit {option}: give a whole number, for bytes perhaps with KiB, MiB or GiB"
+                )
+            changes[name] = int(number[1]) * _UNITS[number[2].lower()]
+        return replace(self, **changes)
+
+
+_NUMBER = re.compile(r"(\d+)\s*((?:[kmg]i?b?)?)", re.IGNORECASE)
+_UNITS = {
+    prefix + tail: 1024**power
+    for power, prefix in enumerate(["", "k", "m", "g"])
+    for tail in (["", "ib", "i", "b"] if prefix else [""])
+}
+
 
 def size(count: int) -> str:
     """A byte count as people read it: 512 bytes, 3.5 KiB, 210 MiB, 1 GiB."""
@@ -59,4 +85,10 @@ def characters(count: int) -> str:
 
 def over(what: str, limit: str, field: str) -> UnreadableReport:
     """The refusal of a file past a limit, naming the limit and how to raise it."""
-    return UnreadableReport(f"{what}, over the {limit} limit (raise Limits.{field} to read it)")
+    return UnreadableReport(
+        f"{what}, over the {limit} limit (to read it, raise it: --limit {field}=…,"
+        f" or Limits({field}=…) in Python)"
+    )
+
+
+DEFAULT_LIMITS = Limits()

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from themetag.api import load_model, model_source
 from themetag.model import ThemeModel
-from themetag.readers import find_reports
+from themetag.readers import Limits, find_reports
+from themetag.readers.limits import DEFAULT_LIMITS
 from themetag.run.tasks import ReportResult, report_batches, tag_file_batch
 
 if TYPE_CHECKING:
@@ -21,28 +22,30 @@ def tag_files(
     jobs: int = 1,
     model: ThemeModel | None = None,
     client: Client | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[ReportResult]:
     """Tag report files and the supported files inside folders, one ReportResult per file,
     in order. With jobs > 1 the reports are tagged in that many processes, and with a
-    dask.distributed `client` on its cluster's workers, with the same results."""
+    dask.distributed `client` on its cluster's workers, with the same results; `limits`
+    bound what is read of each file."""
     if jobs < 1:
         raise ValueError(f"jobs must be 1 or more, got {jobs}")
     model = model or load_model()
-    found = find_reports(paths)
+    found = find_reports(paths).reports
     if client is not None:
         from themetag.run.cluster import tag_files_on_cluster
 
-        yield from tag_files_on_cluster(found, model, client)
+        yield from tag_files_on_cluster(found, model, client, limits=limits)
         return
     if jobs == 1:
         for batch in report_batches(found):
-            yield from tag_file_batch(batch, model)
+            yield from tag_file_batch(batch, model, limits)
         return
     from joblib import Parallel, delayed
 
     source = model_source(model)
     results = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(tag_file_batch)(batch, source) for batch in report_batches(found)
+        delayed(tag_file_batch)(batch, source, limits) for batch in report_batches(found)
     )
     for batch_results in results:
         yield from batch_results

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import logging
+import signal
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from themetag.errors import ClusterError
 from themetag.model import ThemeModel
+from themetag.readers.limits import DEFAULT_LIMITS, Limits
 from themetag.run.tasks import ReportResult, report_batches, tag_file_batch
 
 if TYPE_CHECKING:
@@ -33,16 +36,23 @@ def connect(address: str) -> Iterator[Client]:
         count = address.removeprefix("local:")
         if not count.isdigit() or int(count) < 1:
             raise ClusterError(f"local:N needs a number of workers of 1 or more, got {address!r}")
-        # One thread per worker process: tagging is Python code that holds the GIL.
-        with (
-            LocalCluster(
+        # Ctrl-C goes to the whole process group: workers started with it ignored are left to
+        # this process, which closes the cluster, instead of each printing its traceback.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            # One thread per worker process: tagging is Python code that holds the GIL. Workers
+            # log warnings such as the task cancelled by closing at Ctrl-C; a report's failure
+            # reaches the run as its error row, so errors alone are logged.
+            cluster = LocalCluster(
                 n_workers=int(count),
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
-            ) as cluster,
-            Client(cluster) as client,
-        ):
+                silence_logs=logging.ERROR,
+            )
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        with cluster, Client(cluster) as client:
             yield client
         return
     try:
@@ -54,7 +64,7 @@ def connect(address: str) -> Iterator[Client]:
 
 
 def tag_files_on_cluster(
-    paths: list[Path], model: ThemeModel, client: Client
+    paths: list[Path], model: ThemeModel, client: Client, *, limits: Limits = DEFAULT_LIMITS
 ) -> Iterator[ReportResult]:
     """Tag report files on the cluster's workers, one ReportResult per file, in order.
 
@@ -67,7 +77,7 @@ def tag_files_on_cluster(
 
     def submit(tasks: int) -> None:
         for batch in itertools.islice(batches, tasks):
-            future = client.submit(tag_file_batch, batch, shared_model, pure=False)
+            future = client.submit(tag_file_batch, batch, shared_model, limits, pure=False)
             in_flight.append((batch, future))
 
     submit(window)

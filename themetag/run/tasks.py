@@ -19,6 +19,7 @@ from themetag.api import (
 from themetag.errors import UnreadableReport
 from themetag.model import ThemeModel
 from themetag.readers import read_report
+from themetag.readers.limits import DEFAULT_LIMITS, Limits
 
 # Reports tagged per task by worker processes and cluster workers.
 REPORTS_PER_TASK = 8
@@ -108,7 +109,9 @@ def _tag_apart_if_needed(
         return alone
 
 
-def tag_file_batch(paths: list[str], model: ModelSource) -> list[ReportResult]:
+def tag_file_batch(
+    paths: list[str], model: ModelSource, limits: Limits = DEFAULT_LIMITS
+) -> list[ReportResult]:
     """Read, segment and tag report files, all their segments in one pass; a file that
     cannot be read gives its reason. `model` may be a `model_source`, loaded once per process."""
     loaded = worker_model(model)
@@ -116,7 +119,7 @@ def tag_file_batch(paths: list[str], model: ModelSource) -> list[ReportResult]:
     texts: list[tuple[ReportResult, str]] = []
     for result in results:
         try:
-            texts.append((result, read_report(result.path)))
+            texts.append((result, read_report(result.path, limits=limits)))
         except UnreadableReport as error:
             result.error = str(error)
     for (result, text), tags in zip(texts, _tag_apart_if_needed(texts, loaded), strict=True):

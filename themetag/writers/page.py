@@ -7,6 +7,7 @@ from html import escape
 from pathlib import Path
 
 from themetag.atomic import atomic
+from themetag.outputs import PAGE_MARK
 from themetag.paths import readable
 from themetag.run import Profile, ReportResult, SegmentRow
 
@@ -95,8 +96,7 @@ def write_page(results: Iterable[ReportResult], path: Path, names: dict[str, str
         for r in failed
     )
     html = (
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="generator" content="themetag">'
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">{PAGE_MARK}'
         f"<title>themetag: {len(tagged)} reports</title><style>{STYLE}</style></head><body>"
         f"<h1>themetag: {len(tagged)} reports, {segments} segments</h1>"
         f'<div class="legend">{legend}</div>'
