@@ -91,16 +91,19 @@ def model_source(model: ThemeModel) -> ModelSource:
     return (str(model.path), model.card_digest) if model.path else model
 
 
-def _die_with_parent() -> None:
+def _become_worker() -> None:
     """Have the kernel end this worker process when the process that started it dies, so that
-    a killed run leaves no workers behind (Linux; elsewhere the pool's own checks remain)."""
+    a killed run leaves no workers behind (Linux; elsewhere the pool's own checks remain), and
+    leave Ctrl-C to that process: the terminal sends it to every worker too, each of which
+    printed a traceback from wherever it was."""
     import multiprocessing
+    import signal
 
     if multiprocessing.parent_process() is None:
         return  # not a worker: the main process answers for itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes
-        import signal
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -116,7 +119,7 @@ def worker_model(source: ModelSource) -> ThemeModel:
     # the same folder is loaded afresh instead of answered by the old one.
     if source not in _worker_models:
         if not _worker_models:
-            _die_with_parent()
+            _become_worker()
         path, digest = source
         model = load_model(path)
         if model.card_digest != digest:

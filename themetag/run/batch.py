@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,5 +48,11 @@ def tag_files(
     results = Parallel(n_jobs=jobs, return_as="generator")(
         delayed(tag_file_batch)(batch, source, limits) for batch in report_batches(found)
     )
-    for batch_results in results:
-        yield from batch_results
+    try:
+        for batch_results in results:
+            yield from batch_results
+    finally:
+        # Stopped early (Ctrl-C), joblib warns that the tasks in flight were cancelled: meant.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module="joblib")
+            results.close()
