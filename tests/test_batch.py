@@ -59,8 +59,9 @@ def test_csv_run_writes_segments_profiles_and_errors(folder, tmp_path):
     errors = {
         os.path.basename(r["report"]): r["error"] for r in read_csv(tmp_path / "tags.errors.csv")
     }
-    assert set(errors) == BAD
+    assert set(errors) == BAD | {"notes.xyz"}
     assert "encrypted" in errors["j_locked.pdf"] and "empty" in errors["g_empty.txt"]
+    assert errors["notes.xyz"].startswith("not read: a .xyz file, a type themetag does not read")
     assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.journal"))
 
 

@@ -232,13 +232,39 @@ def test_a_page_written_among_the_reports_is_passed_over_by_the_next_run(tmp_pat
     assert first.returncode == 0, first.stderr
     second = themetag("tag", folder, "-o", tmp_path / "second.csv")
     assert second.returncode == 0, second.stderr
-    assert f"passed over pages themetag wrote: {page}" in second.stderr
+    assert f"1 a page themetag wrote (an earlier run's output): {page}" in second.stderr
     assert "2 reports tagged" in second.stderr
     reports = {row["report"] for row in read_csv(tmp_path / "second.csv")}
     assert reports == {str(folder / "report.txt"), str(folder / "notice.html")}
+    assert read_csv(tmp_path / "second.errors.csv") == [
+        {"report": str(page), "error": "not read: a page themetag wrote (an earlier run's output)"}
+    ]
     # A page named on the command line is what the user asked for: it is read.
     named = themetag("tag", page, "-q")
     assert named.returncode == 0 and named.stdout
+
+
+def test_every_file_in_a_folder_that_is_not_read_is_named_with_its_reason(tmp_path):
+    folder = tmp_path / "in"
+    (folder / ".git" / "objects").mkdir(parents=True)
+    (folder / ".git" / "objects" / "ab.txt").write_text(REPORT, encoding="utf-8")
+    (folder / "report.txt").write_text(REPORT, encoding="utf-8")
+    for name in ("scan.jpg", "README", ".DS_Store", "a.xyz", "b.xyz", "c.xyz", "d.xyz"):
+        (folder / name).write_bytes(b"\x00\x01")
+    result = themetag("tag", folder, "-o", tmp_path / "out.csv")
+    assert result.returncode == 0, result.stderr  # nothing failed: passed over is no failure
+    assert "passed over 8 of what the folders hold:" in result.stderr
+    assert "4 a .xyz file, a type themetag does not read" in result.stderr
+    assert f"{folder / 'c.xyz'} and 1 more" in result.stderr
+    assert f"1 a hidden folder, not looked into: {folder / '.git'}" in result.stderr
+    errors = {row["report"]: row["error"] for row in read_csv(tmp_path / "out.errors.csv")}
+    assert set(errors) == {
+        str(folder / name)
+        for name in (".git", "scan.jpg", "README", ".DS_Store", "a.xyz", "b.xyz", "c.xyz", "d.xyz")
+    }
+    assert errors[str(folder / "README")].startswith("not read: a file without a suffix")
+    assert errors[str(folder / ".DS_Store")] == "not read: hidden (its name starts with a dot)"
+    assert {row["report"] for row in read_csv(tmp_path / "out.csv")} == {str(folder / "report.txt")}
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes: POSIX")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shlex
@@ -19,7 +20,7 @@ from themetag.api import load_model
 from themetag.errors import Interrupted, ThemetagError, UsageError
 from themetag.model import ThemeModel
 from themetag.paths import readable
-from themetag.readers import Limits, find_reports
+from themetag.readers import Found, Limits, PassedOver, find_reports
 from themetag.run import ReportResult, tag_files
 from themetag.run.cluster import connect
 from themetag.run.journal import Journal, run_key
@@ -71,8 +72,11 @@ def _format(args: argparse.Namespace) -> str:
     return fmt
 
 
-def write_outputs(journal: Journal, output: Path, fmt: str, themes: list[str]) -> list[Path]:
-    """The segments, profiles and (if any) errors tables, read afresh from the journal."""
+def write_outputs(
+    journal: Journal, output: Path, fmt: str, themes: list[str], passed_over: list[PassedOver]
+) -> list[Path]:
+    """The segments, profiles and (if any) errors tables, read afresh from the journal; the
+    errors table also names each file passed over in the folders, with its reason."""
 
     def segments() -> Iterator[dict]:
         return (segment_record(row) for result in journal.results() for row in result.rows)
@@ -83,7 +87,9 @@ def write_outputs(journal: Journal, output: Path, fmt: str, themes: list[str]) -
         )
 
     def errors() -> Iterator[dict]:
-        return (error_record(r.path, r.error) for r in journal.results() if r.error)
+        failed = (error_record(r.path, r.error) for r in journal.results() if r.error)
+        skipped = (error_record(str(p.path), f"not read: {p.reason}") for p in passed_over)
+        return itertools.chain(failed, skipped)
 
     paths = OutputPaths.of(output, fmt)
     columns = profile_columns(themes)
@@ -143,8 +149,7 @@ def _run(
     found = find_reports(args.paths)
     reports = found.reports
     if found.passed_over and not args.quiet:
-        pages = ", ".join(readable(path) for path in found.passed_over)
-        print(f"themetag tag: passed over pages themetag wrote: {pages}", file=sys.stderr)
+        print(_passed_over_note(found.passed_over), file=sys.stderr)
     if not reports:
         print(
             f"themetag tag: no report files found in {' '.join(map(str, args.paths))}",
@@ -153,9 +158,25 @@ def _run(
         return 1
     _check_outputs(args, fmt, reports)
     if not args.output:
-        return _tag_and_write(args, fmt, limits, model, client, argv, reports)
+        return _tag_and_write(args, fmt, limits, model, client, argv, found)
     with OutputLock(args.output, "themetag " + shlex.join(argv)):
-        return _tag_and_write(args, fmt, limits, model, client, argv, reports)
+        return _tag_and_write(args, fmt, limits, model, client, argv, found)
+
+
+# Names shown per reason in the note; the errors file lists them all.
+NAMES_SHOWN = 3
+
+
+def _passed_over_note(passed_over: list[PassedOver]) -> str:
+    """One line per reason, with a few of the names: what in the folders is not read."""
+    by_reason: dict[str, list[str]] = {}
+    for item in passed_over:
+        by_reason.setdefault(item.reason, []).append(readable(item.path))
+    lines = [f"themetag tag: passed over {len(passed_over)} of what the folders hold:"]
+    for reason, names in by_reason.items():
+        more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
+        lines.append(f"  {len(names)} {reason}: {', '.join(names[:NAMES_SHOWN])}{more}")
+    return "\n".join(lines)
 
 
 def _tag_and_write(
@@ -165,9 +186,10 @@ def _tag_and_write(
     model: ThemeModel,
     client: Client | None,
     argv: list[str],
-    reports: list[Path],
+    found: Found,
 ) -> int:
     started = time.perf_counter()
+    reports = found.reports
     journal = None
     done: set[str] = set()
     if args.output:
@@ -206,7 +228,7 @@ def _tag_and_write(
         return journal.results() if journal else iter(kept)
 
     themes = list(model.names)
-    written = write_outputs(journal, args.output, fmt, themes) if journal else []
+    written = write_outputs(journal, args.output, fmt, themes, found.passed_over) if journal else []
     if args.html:
         write_page(results(), args.html, model.names)
         written.append(args.html)

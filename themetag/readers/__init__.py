@@ -18,7 +18,15 @@ from themetag.errors import UnreadableReport
 from themetag.outputs import PAGE_HEAD_BYTES, PAGE_MARK
 from themetag.readers.limits import DEFAULT_LIMITS, Limits, characters, over, size
 
-__all__ = ["READERS", "Found", "Limits", "UnreadableReport", "find_reports", "read_report"]
+__all__ = [
+    "READERS",
+    "Found",
+    "Limits",
+    "PassedOver",
+    "UnreadableReport",
+    "find_reports",
+    "read_report",
+]
 
 
 def _discover() -> dict[str, Callable[[bytes, Limits], str]]:
@@ -159,36 +167,46 @@ def clean_text(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class PassedOver:
+    """A file met inside a folder and not read, with the reason."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
 class Found:
-    """The report files to tag, in order, and the pages of earlier runs passed over."""
+    """The report files to tag, in order, and the files inside folders passed over."""
 
     reports: list[Path] = field(default_factory=list)
-    # themetag's own pages met inside folders: a page written beside the reports would
-    # otherwise be tagged as a report by the next run.
-    passed_over: list[Path] = field(default_factory=list)
+    passed_over: list[PassedOver] = field(default_factory=list)
+
+
+# Reasons a file inside a folder is not read; a run names each in its summary and errors file.
+HIDDEN = "hidden (its name starts with a dot)"
+HIDDEN_FOLDER = "a hidden folder, not looked into"
+OUR_PAGE = "a page themetag wrote (an earlier run's output)"
 
 
 def find_reports(paths: Iterable[str | Path] | str | Path) -> Found:
     """The report files named, and those of a supported type inside named folders, in order.
 
     Named files are kept whatever their type, as is a folder inside that cannot be listed:
-    reading it says why, so nothing is lost in silence. Hidden files and folders are skipped,
-    and pages themetag wrote inside folders are passed over by name."""
+    reading it says why. Every other file inside a folder that is not read, hidden ones,
+    those of other types and the pages themetag wrote (which a later run would otherwise
+    tag as reports), is passed over with its reason."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]  # one path, not a sequence of one-letter names
     found = Found()
     for path in map(Path, paths):
-        if not os.path.isdir(path):  # False, not an error, for a path that cannot be looked at
+        if os.path.isdir(path):  # False, not an error, for a path that cannot be looked at
+            _walk(path, found)
+        else:
             found.reports.append(path)
-            continue
-        for inside in _walk(path):
-            (found.passed_over if _is_page_of_ours(inside) else found.reports).append(inside)
     return found
 
 
 def _is_page_of_ours(path: Path) -> bool:
-    if READERS.get(path.suffix.lower()) is not READERS[".html"]:
-        return False
     try:
         # Non-blocking and regular files only, as in _read_file: a FIFO named .html must not hang.
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -202,17 +220,35 @@ def _is_page_of_ours(path: Path) -> bool:
     return PAGE_MARK.encode() in head
 
 
-def _walk(folder: Path) -> list[Path]:
-    found: list[Path] = []
+def _walk(folder: Path, found: Found) -> None:
+    reports: list[Path] = []
+    passed_over: list[PassedOver] = []
 
     def unlisted(error: OSError) -> None:
-        found.append(Path(error.filename) if error.filename else folder)
+        reports.append(Path(error.filename) if error.filename else folder)
 
     for top, folders, files in os.walk(folder, onerror=unlisted):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        found += (
-            Path(top, name)
-            for name in files
-            if not name.startswith(".") and Path(name).suffix.lower() in READERS
-        )
-    return sorted(found)
+        hidden = [name for name in folders if name.startswith(".")]
+        passed_over += (PassedOver(Path(top, name), HIDDEN_FOLDER) for name in hidden)
+        folders[:] = sorted(set(folders) - set(hidden))
+        for name in files:
+            path = Path(top, name)
+            reason = _not_read_because(path)
+            if reason:
+                passed_over.append(PassedOver(path, reason))
+            else:
+                reports.append(path)
+    found.reports.extend(sorted(reports))
+    found.passed_over.extend(sorted(passed_over, key=lambda item: item.path))
+
+
+def _not_read_because(path: Path) -> str | None:
+    if path.name.startswith("."):
+        return HIDDEN
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        kind = f"a {path.suffix} file" if path.suffix else "a file without a suffix"
+        return f"{kind}, a type themetag does not read ({', '.join(sorted(READERS))})"
+    if reader is READERS[".html"] and _is_page_of_ours(path):
+        return OUR_PAGE
+    return None
