@@ -10,6 +10,7 @@ import shlex
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,23 +18,26 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 from themetag.api import load_model
-from themetag.errors import Interrupted, ThemetagError, UsageError
+from themetag.errors import Interrupted, ThemetagError, UnreadableReport, UsageError
 from themetag.model import ThemeModel
 from themetag.paths import readable
-from themetag.readers import Found, Limits, PassedOver, find_reports
+from themetag.readers import Found, Limits, PassedOver, find_reports, read_stream
+from themetag.readers.paragraphs import TABLE_SUFFIXES
 from themetag.run import ReportResult, tag_files
 from themetag.run.cluster import connect
 from themetag.run.journal import Journal, run_key
 from themetag.run.lock import OutputLock
+from themetag.run.paragraphs import tag_paragraph_tables
+from themetag.run.tasks import tag_texts
 from themetag.writers.page import write_page
 from themetag.writers.tables import (
     ERROR_COLUMNS,
     FORMATS,
-    SEGMENT_COLUMNS,
     OutputPaths,
     error_record,
     profile_columns,
     profile_record,
+    segment_columns,
     segment_record,
     write_csv,
     write_table,
@@ -60,6 +64,12 @@ def _format(args: argparse.Namespace) -> str:
         raise UsageError("--jobs must be 1 or more")
     if args.scheduler and args.jobs > 1:
         raise UsageError("--jobs is for this machine; with --scheduler the cluster's workers tag")
+    if args.paths.count(STDIN) > 1:
+        raise UsageError("standard input (-) can be read once")
+    if args.report_column and not args.text_column:
+        raise UsageError("--report-column needs --text-column, the column the paragraphs are in")
+    if args.text_column:
+        _check_tables(args)
     for target in [args.output, args.html]:
         if target is not None:
             folder = target.parent if str(target.parent) else Path(".")
@@ -70,6 +80,19 @@ def _format(args: argparse.Namespace) -> str:
             if target.is_dir():
                 raise UsageError(f"cannot write {target}: it is a folder, not a file")
     return fmt
+
+
+def _check_tables(args: argparse.Namespace) -> None:
+    if args.jobs > 1 or args.scheduler:
+        raise UsageError(
+            "tables of paragraphs are tagged in this process: leave out --jobs/--scheduler"
+        )
+    for path in args.paths:
+        if path == STDIN or path.suffix.lower() not in TABLE_SUFFIXES or path.is_dir():
+            raise UsageError(
+                f"--text-column reads tables of paragraphs ({', '.join(TABLE_SUFFIXES)}) named"
+                f" one by one: {path} is not one"
+            )
 
 
 def write_outputs(
@@ -93,13 +116,15 @@ def write_outputs(
 
     paths = OutputPaths.of(output, fmt)
     columns = profile_columns(themes)
+    # A pass of its own: a table's carried columns are known once every row has been seen.
+    row_columns = segment_columns(row for result in journal.results() for row in result.rows)
     if fmt == "xlsx":
         write_xlsx(
-            {"segments": (SEGMENT_COLUMNS, segments()), "profiles": (columns, profiles())},
+            {"segments": (row_columns, segments()), "profiles": (columns, profiles())},
             paths.segments,
         )
     else:
-        write_table(segments(), paths.segments, fmt, SEGMENT_COLUMNS)
+        write_table(segments(), paths.segments, fmt, row_columns)
         write_table(profiles(), paths.profiles, fmt, columns)
     written = list(dict.fromkeys([paths.segments, paths.profiles]))
     if next(errors(), None):
@@ -138,29 +163,68 @@ def _check_outputs(args: argparse.Namespace, fmt: str, reports: list[Path]) -> N
         raise UsageError(f"--html {args.html} is where the tables go: give the page its own name")
 
 
-def _run(
-    args: argparse.Namespace,
-    fmt: str,
-    limits: Limits,
-    model: ThemeModel,
-    client: Client | None,
-    argv: list[str],
-) -> int:
-    found = find_reports(args.paths)
-    reports = found.reports
+@dataclass(frozen=True)
+class _Job:
+    """One `themetag tag` run, its options checked: what to read and how to write it."""
+
+    args: argparse.Namespace
+    fmt: str
+    limits: Limits
+    model: ThemeModel
+    client: Client | None
+    argv: list[str]
+    # The report piped to standard input (`-`), read before anything else: bytes as given.
+    stdin: bytes | None
+
+
+STDIN = Path("-")
+
+
+def _run(job: _Job) -> int:
+    args = job.args
+    paths = [path for path in args.paths if path != STDIN]
+    # Table files are checked by name in _format; report files and folders are looked into.
+    found = Found(reports=paths) if args.text_column else find_reports(paths)
+    if job.stdin is not None:
+        found.reports.insert(0, STDIN)
     if found.passed_over and not args.quiet:
         print(_passed_over_note(found.passed_over), file=sys.stderr)
-    if not reports:
+    if not found.reports:
         print(
             f"themetag tag: no report files found in {' '.join(map(str, args.paths))}",
             file=sys.stderr,
         )
         return 1
-    _check_outputs(args, fmt, reports)
+    _check_outputs(args, job.fmt, [path for path in found.reports if path != STDIN])
     if not args.output:
-        return _tag_and_write(args, fmt, limits, model, client, argv, found)
-    with OutputLock(args.output, "themetag " + shlex.join(argv)):
-        return _tag_and_write(args, fmt, limits, model, client, argv, found)
+        return _tag_and_write(job, found)
+    with OutputLock(args.output, "themetag " + shlex.join(job.argv)):
+        return _tag_and_write(job, found)
+
+
+def _results(job: _Job, remaining: list[Path], done: set[str]) -> Iterator[ReportResult]:
+    """The results of the reports not done yet, in order: standard input's first."""
+    if STDIN in remaining and job.stdin is not None:
+        result = ReportResult(str(STDIN))
+        try:
+            tag_texts([(result, read_stream(job.stdin, limits=job.limits))], job.model)
+        except UnreadableReport as error:
+            result.error = str(error)
+        yield result
+    files = [path for path in remaining if path != STDIN]
+    if job.args.text_column:
+        yield from tag_paragraph_tables(
+            files,
+            text_column=job.args.text_column,
+            report_column=job.args.report_column,
+            model=job.model,
+            limits=job.limits,
+            done=done,
+        )
+    else:
+        yield from tag_files(
+            files, jobs=job.args.jobs, model=job.model, client=job.client, limits=job.limits
+        )
 
 
 # Names shown per reason in the note; the errors file lists them all.
@@ -179,15 +243,8 @@ def _passed_over_note(passed_over: list[PassedOver]) -> str:
     return "\n".join(lines)
 
 
-def _tag_and_write(
-    args: argparse.Namespace,
-    fmt: str,
-    limits: Limits,
-    model: ThemeModel,
-    client: Client | None,
-    argv: list[str],
-    found: Found,
-) -> int:
+def _tag_and_write(job: _Job, found: Found) -> int:
+    args, model = job.args, job.model
     started = time.perf_counter()
     reports = found.reports
     journal = None
@@ -197,17 +254,16 @@ def _tag_and_write(
         done = journal.start(args.resume)
     remaining = [path for path in reports if str(path) not in done]
     progress = tqdm(
-        total=len(reports),
-        initial=len(reports) - len(remaining),
+        # A table holds as many reports as its report column has values: known when read.
+        total=None if args.text_column else len(reports),
+        initial=len(done) if args.text_column else len(reports) - len(remaining),
         unit="report",
         file=sys.stderr,
         disable=args.quiet or not sys.stderr.isatty(),
     )
     kept: list[ReportResult] = []
     try:
-        for result in tag_files(
-            remaining, jobs=args.jobs, model=model, client=client, limits=limits
-        ):
+        for result in _results(job, remaining, done):
             if journal:
                 journal.append(result)
             else:
@@ -221,14 +277,16 @@ def _tag_and_write(
             progress.update()
     except KeyboardInterrupt:
         progress.close()
-        raise Interrupted(_resume_hint(journal, argv) if journal else "interrupted") from None
+        raise Interrupted(_resume_hint(journal, job.argv) if journal else "interrupted") from None
     progress.close()
 
     def results() -> Iterator[ReportResult]:
         return journal.results() if journal else iter(kept)
 
     themes = list(model.names)
-    written = write_outputs(journal, args.output, fmt, themes, found.passed_over) if journal else []
+    written = (
+        write_outputs(journal, args.output, job.fmt, themes, found.passed_over) if journal else []
+    )
     if args.html:
         write_page(results(), args.html, model.names)
         written.append(args.html)
@@ -262,11 +320,13 @@ def _tag_command(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         fmt = _format(args)
         limits = Limits().with_options(args.limit)
+        # Read first, whole: the text piped in is there once, and a later error must not lose it.
+        stdin = sys.stdin.buffer.read(limits.max_file_bytes + 1) if STDIN in args.paths else None
         model = load_model(args.model) if args.model else load_model()
         if not args.scheduler:
-            return _run(args, fmt, limits, model, None, argv)
+            return _run(_Job(args, fmt, limits, model, None, argv, stdin))
         with connect(args.scheduler) as client:
-            return _run(args, fmt, limits, model, client, argv)
+            return _run(_Job(args, fmt, limits, model, client, argv, stdin))
     except ThemetagError as error:
         print(f"themetag tag: {error}", file=sys.stderr)
         return error.exit_code
@@ -287,7 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="tag reports (txt, docx, pdf, html; files or folders)",
         description="Tag reports: one row per segment, plus a theme profile per report.",
     )
-    tag.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    tag.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="files or folders; - reads stdin"
+    )
     tag.add_argument(
         "-o", "--output", type=Path, help="output file: .jsonl, .csv or .xlsx (default: stdout)"
     )
@@ -307,6 +369,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="raise or lower a reader limit, as max_file_bytes=300MiB (see README, Limits)",
+    )
+    tag.add_argument(
+        "--text-column",
+        metavar="NAME",
+        help="read .csv/.tsv/.xlsx tables of paragraphs, one a row, from this column;"
+        " every other column goes through to the output",
+    )
+    tag.add_argument(
+        "--report-column",
+        metavar="NAME",
+        help="with --text-column: rows with the same value here are one report, read in context",
     )
     tag.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     commands.add_parser("train", help="train the model (same as python train.py)", add_help=False)

@@ -25,7 +25,9 @@ __all__ = [
     "PassedOver",
     "UnreadableReport",
     "find_reports",
+    "read_bytes",
     "read_report",
+    "read_stream",
 ]
 
 
@@ -36,9 +38,6 @@ def _discover() -> dict[str, Callable[[bytes, Limits], str]]:
         for suffix in getattr(module, "SUFFIXES", ()):
             readers[suffix] = module.read
     return readers
-
-
-READERS = _discover()
 
 
 # Content that announces its format is read as that format whatever the file's name: reports
@@ -59,13 +58,7 @@ _STEP = 1 << 16
 def read_report(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> str:
     """The text of a report file of any supported format; UnreadableReport says why not."""
     path = Path(path)
-    try:
-        info = os.stat(path)  # follows links: a link to /dev/zero is a device, not a file
-    except OSError as error:
-        # Checked first: a missing folder has no suffix and would pass for an unknown type.
-        raise UnreadableReport(error.strerror or str(error)) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise _folder_error(path)
+    info = _look_up(path)
     suffix = path.suffix.lower()
     reader = READERS.get(suffix)
     if reader is None:
@@ -85,6 +78,18 @@ def read_report(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> str:
             f"{misnamed}cannot read the file ({type(error).__name__}: {error})"
         ) from None
     del data  # the text alone is kept from here on
+    return _checked(text, limits)
+
+
+def read_stream(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Plain text given as bytes (a report piped to standard input), read as a .txt file is."""
+    if len(data) > limits.max_file_bytes:
+        most = size(limits.max_file_bytes)
+        raise over(f"the input holds more than {most}", most, "max_file_bytes")
+    return _checked(READERS[".txt"](data, limits), limits)
+
+
+def _checked(text: str, limits: Limits) -> str:
     text = clean_text(text)
     if len(text) > limits.max_text_chars:
         length, most = characters(len(text)), characters(limits.max_text_chars)
@@ -92,6 +97,23 @@ def read_report(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> str:
     if not text.strip():
         raise UnreadableReport("no text found in the file")
     return text
+
+
+def read_bytes(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The bytes of a regular file within `limits.max_file_bytes`, else UnreadableReport."""
+    path = Path(path)
+    return _read_file(path, _look_up(path), limits)
+
+
+def _look_up(path: Path) -> os.stat_result:
+    try:
+        info = os.stat(path)  # follows links: a link to /dev/zero is a device, not a file
+    except OSError as error:
+        # Checked first: a missing folder has no suffix and would pass for an unknown type.
+        raise UnreadableReport(error.strerror or str(error)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise _folder_error(path)
+    return info
 
 
 def _folder_error(path: Path) -> UnreadableReport:
@@ -252,3 +274,7 @@ def _not_read_because(path: Path) -> str | None:
     if reader is READERS[".html"] and _is_page_of_ours(path):
         return OUR_PAGE
     return None
+
+
+# Discovered last: a reader module may import the helpers above from this package.
+READERS = _discover()

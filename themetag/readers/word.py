@@ -23,7 +23,7 @@ def read(data: bytes, limits: Limits) -> str:
     from docx.text.paragraph import Paragraph
 
     try:
-        _check_archive(data, limits)
+        check_archive(data, limits)
         document = docx.Document(io.BytesIO(data))
     except zipfile.BadZipFile as error:
         # A .docx is a zip archive; one that starts as a zip but will not open was cut short.
@@ -44,20 +44,20 @@ def read(data: bytes, limits: Limits) -> str:
     return "\n".join(lines)
 
 
-def _check_archive(data: bytes, limits: Limits) -> None:
-    """Refuse a zip bomb before python-docx unzips and parses it: by the sizes its parts
-    declare, by their ratio, and by inflating each (a chunk at a time) to its declared size."""
+def check_archive(data: bytes, limits: Limits, *, kind: str = ".docx") -> None:
+    """Refuse a zip bomb (a .docx, or an .xlsx table) before it is unzipped and parsed: by the
+    sizes its parts declare, by their ratio, and by inflating each to its declared size."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         parts = archive.infolist()
     declared = sum(part.file_size for part in parts)
     if declared > limits.max_docx_unzipped_bytes:
         most = size(limits.max_docx_unzipped_bytes)
-        raise over(f"the .docx unzips to {size(declared)}", most, "max_docx_unzipped_bytes")
+        raise over(f"the {kind} unzips to {size(declared)}", most, "max_docx_unzipped_bytes")
     for part in parts:
         if part.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             # Word writes only these; bzip2 and LZMA inflate without a bound in zipfile.
             raise UnreadableReport(
-                f"not a readable .docx file: {part.filename} is compressed with method "
+                f"not a readable {kind} file: {part.filename} is compressed with method "
                 f"{part.compress_type}, which Word does not write"
             )
         ratio = part.file_size / max(part.compress_size, 1)
@@ -71,7 +71,7 @@ def _check_archive(data: bytes, limits: Limits) -> None:
         if part.compress_type == zipfile.ZIP_DEFLATED and _inflates_past(data, part):
             # zipfile cuts a part at its declared size, but only after inflating all of it.
             raise UnreadableReport(
-                f"not a readable .docx file: {part.filename} inflates past the "
+                f"not a readable {kind} file: {part.filename} inflates past the "
                 f"{size(part.file_size)} it declares (damaged or forged)"
             )
 

@@ -45,8 +45,14 @@ def _decode(line: dict[str, Any]) -> ReportResult:
     if line["profile"]:
         segments, characters, shares = line["profile"]
         profile = Profile(path, segments, characters, tuple(ThemeShare(*s) for s in shares))
-    rows = [SegmentRow(*values) for values in line["rows"]]
+    rows = [_row(values) for values in line["rows"]]
     return ReportResult(path, rows, profile, line["error"])
+
+
+def _row(values: list[Any]) -> SegmentRow:
+    fields = dict(zip(SegmentRow.__slots__, values, strict=True))
+    fields["carried"] = tuple((str(name), str(value)) for name, value in fields["carried"])
+    return SegmentRow(**fields)
 
 
 class Journal:

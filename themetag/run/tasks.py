@@ -41,9 +41,17 @@ class SegmentRow:
     runner_up_name: str
     runner_up_confidence: float
     needs_review: bool
+    # The other columns of a paragraph table's row, as (column, value), carried through.
+    carried: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, report: str, segment: TaggedSegment, names: dict[str, str]) -> SegmentRow:
+    def of(
+        cls,
+        report: str,
+        segment: TaggedSegment,
+        names: dict[str, str],
+        carried: tuple[tuple[str, str], ...] = (),
+    ) -> SegmentRow:
         runner_up, runner_up_confidence = segment.tag.ranking[1]
         return cls(
             report,
@@ -58,6 +66,7 @@ class SegmentRow:
             names.get(runner_up, runner_up),
             round(runner_up_confidence, 4),
             segment.tag.needs_review,
+            carried,
         )
 
 
@@ -122,13 +131,18 @@ def tag_file_batch(
             texts.append((result, read_report(result.path, limits=limits)))
         except UnreadableReport as error:
             result.error = str(error)
-    for (result, text), tags in zip(texts, _tag_apart_if_needed(texts, loaded), strict=True):
+    tag_texts(texts, loaded)
+    return results
+
+
+def tag_texts(texts: list[tuple[ReportResult, str]], model: ThemeModel) -> None:
+    """Give each result the rows and profile of its report's text, or its reason for failing."""
+    for (result, text), tags in zip(texts, _tag_apart_if_needed(texts, model), strict=True):
         if tags is None:
             result.error = f"ran out of memory tagging it ({len(text):,} characters)"
             continue
         if not tags.segments:
             result.error = NO_SEGMENTS
             continue
-        result.rows = [SegmentRow.of(result.path, s, loaded.names) for s in tags.segments]
+        result.rows = [SegmentRow.of(result.path, s, model.names) for s in tags.segments]
         result.profile = Profile.of(result.path, tags)
-    return results

@@ -20,13 +20,25 @@ EXCEL_ROW_LIMIT = 1_048_576
 # leading apostrophe in CSV, and is stored as a typed string cell in Excel files.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ERROR_COLUMNS = ["report", "error"]
-SEGMENT_COLUMNS = list(SegmentRow.__slots__)
+SEGMENT_COLUMNS = [name for name in SegmentRow.__slots__ if name != "carried"]
 Record = dict[str, Any]
 
 
+def carried_column(name: str) -> str:
+    """A paragraph table's column in the output: as named, unless themetag writes one so."""
+    return f"{name} (input)" if name in SEGMENT_COLUMNS else name
+
+
+def segment_columns(rows: Iterable[SegmentRow]) -> list[str]:
+    """The segments table's columns: the carried ones in order of first appearance, then ours."""
+    carried = dict.fromkeys(carried_column(name) for row in rows for name, _ in row.carried)
+    return [*carried, *SEGMENT_COLUMNS]
+
+
 def segment_record(row: SegmentRow) -> Record:
-    """A segment row as the columns of the segments table."""
-    record = {name: getattr(row, name) for name in SEGMENT_COLUMNS}
+    """A segment row as the columns of the segments table, the carried columns first."""
+    record: Record = {carried_column(name): value for name, value in row.carried}
+    record.update((name, getattr(row, name)) for name in SEGMENT_COLUMNS)
     record["report"] = readable(row.report)
     return record
 

@@ -1,0 +1,65 @@
+"""Tagging tables of paragraphs: a report per value of the report column, read in context, or
+each paragraph alone when there is none; the other columns go through to every row."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator
+from pathlib import Path
+
+from themetag.api import (
+    ReportTags,
+    TaggedSegment,
+    load_model,
+    tag_many,
+    tag_reports,
+    theme_profile,
+)
+from themetag.errors import UnreadableReport
+from themetag.model import ThemeModel
+from themetag.readers.limits import DEFAULT_LIMITS, Limits
+from themetag.readers.paragraphs import TableReport, read_paragraph_table
+from themetag.run.tasks import Profile, ReportResult, SegmentRow
+
+
+def tag_paragraph_tables(
+    paths: Iterable[str | Path],
+    *,
+    text_column: str,
+    report_column: str | None = None,
+    model: ThemeModel | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    done: Collection[str] = (),
+) -> Iterator[ReportResult]:
+    """One ReportResult per report of each table (per file without `report_column`), in
+    order, skipping the reports named in `done`; a table that cannot be read gives its reason."""
+    model = model or load_model()
+    for path in paths:
+        try:
+            reports = read_paragraph_table(
+                path, text_column=text_column, report_column=report_column, limits=limits
+            )
+        except UnreadableReport as error:
+            yield ReportResult(str(path), error=str(error))
+            continue
+        for report in reports:
+            if report.name not in done:
+                yield _tag_table_report(report, model, in_context=report_column is not None)
+
+
+def _tag_table_report(report: TableReport, model: ThemeModel, *, in_context: bool) -> ReportResult:
+    if in_context:
+        tags = tag_reports([report.paragraphs], model=model)[0]
+    else:
+        # Paragraphs that do not say which report they belong to are read one at a time.
+        segments, start = [], 0
+        for number, (text, found) in enumerate(
+            zip(report.paragraphs, tag_many(report.paragraphs, model=model), strict=True), 1
+        ):
+            segments.append(TaggedSegment(number, start, start + len(text), text, found))
+            start += len(text) + 1
+        tags = ReportTags(segments, theme_profile(segments, model.names))
+    rows = [
+        SegmentRow.of(report.name, segment, model.names, carried)
+        for segment, carried in zip(tags.segments, report.carried, strict=True)
+    ]
+    return ReportResult(report.name, rows, Profile.of(report.name, tags))
