@@ -41,8 +41,14 @@ def _discover() -> dict[str, Callable[[bytes, Limits], str]]:
 
 
 # Content that announces its format is read as that format whatever the file's name: reports
-# saved as .txt that are really PDF, or .docx renamed .pdf, are common in downloaded folders.
-_SIGNATURES = ((b"%PDF-", ".pdf"), (b"PK\x03\x04", ".docx"))
+# saved as .txt that are really PDF, or .docx renamed .pdf, are common in downloaded folders;
+# so are Word 97-2003 files (OLE2) renamed .docx, and RTF saved as .doc.
+_SIGNATURES = (
+    (b"%PDF-", ".pdf"),
+    (b"PK\x03\x04", ".docx"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ".doc"),
+    (b"{\\rtf", ".rtf"),
+)
 # Opening a FIFO waits for a writer and a device can stream for ever: only regular files are read.
 _NOT_REGULAR = {
     stat.S_IFIFO: "a named pipe (FIFO)",
@@ -68,7 +74,12 @@ def read_report(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> str:
     if not data.strip():
         raise UnreadableReport("the file is empty")
     content = next((kind for mark, kind in _SIGNATURES if data.startswith(mark)), None)
-    misnamed = f"a {content} file named {path.suffix}: " if content not in (None, suffix) else ""
+    # One reader takes several kinds (.doc, .wps and RTF alike): a file it reads is not misnamed.
+    misnamed = (
+        f"a {content} file named {path.suffix}: "
+        if content and READERS[content] is not reader
+        else ""
+    )
     try:
         text = READERS[content](data, limits) if content else reader(data, limits)
     except UnreadableReport as error:

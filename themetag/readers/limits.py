@@ -36,6 +36,17 @@ class Limits:
     # <font> some hundreds. The HTML parser scans the open elements at each stray end tag, so
     # this bounds its time too: 100 MB of stray end tags inside 509 open elements take 12 s.
     max_html_depth: int = 512
+    # Seconds LibreOffice may take to turn one .doc, .wps or RTF file into .docx before it is
+    # killed. A report of a few pages takes 0.7 s, one of 700 pages of text (3.2 MB) 26 s and
+    # one of 46 MB, mostly pictures, 1.3 s; a converter stuck on a damaged file would hold its
+    # worker for ever.
+    max_convert_seconds: int = 120
+    # Pages of one PDF read by OCR. A scanned report runs to 5-50 pages; a page takes about
+    # 2.5 s (rendered at 300 dpi, read by Tesseract on one core), so 100 pages take 4 minutes.
+    max_ocr_pages: int = 100
+    # Seconds to render and read one scanned page. A full A4 page of text takes 2.5 s; pages
+    # render at A4's size whatever theirs, so only a damaged page or a stuck tool comes near.
+    max_ocr_page_seconds: int = 60
 
     def __post_init__(self) -> None:
         for field in fields(self):
