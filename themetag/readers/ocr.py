@@ -14,7 +14,7 @@ from pathlib import Path
 
 from themetag.errors import UnreadableReport
 from themetag.readers.limits import Limits, over
-from themetag.readers.office import run_tool, summary
+from themetag.readers.tools import run_tool, summary
 
 INSTALL = (
     "apt-get install tesseract-ocr tesseract-ocr-chi-sim poppler-utils"

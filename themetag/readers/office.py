@@ -3,11 +3,9 @@ a .doc that is really a web page, Word XML or plain text is read as what it is."
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 from themetag.errors import UnreadableReport
 from themetag.readers.limits import Limits, over
 from themetag.readers.text import read as read_text
+from themetag.readers.tools import run_tool, summary
 from themetag.readers.webpage import read as read_page
 from themetag.readers.word import read as read_docx
 
@@ -32,8 +31,6 @@ _MAIL_HEADERS = (b"mime-version:", b"content-type:", b"from:")
 INSTALL_LIBREOFFICE = (
     "apt-get install libreoffice-writer-nogui (README: .doc, .wps and scanned PDFs)"
 )
-# Printed on every run by LibreOffice without Java, whatever happens: not worth a summary.
-_NOISE = "Warning: failed to launch javaldx"
 
 
 def read(data: bytes, limits: Limits) -> str:
@@ -156,36 +153,3 @@ def _page_in_web_archive(data: bytes) -> bytes:
             if isinstance(page, bytes):
                 return page
     raise UnreadableReport("a web archive (MHT) with no web page inside")
-
-
-def run_tool(
-    command: list[str], seconds: float, folder: str, **variables: str
-) -> subprocess.CompletedProcess[bytes]:
-    """`command` run with its temporary files in `folder` and these environment `variables`,
-    killed with every process it started if it runs past `seconds` (subprocess.TimeoutExpired)
-    or once it is done."""
-    environment = {**os.environ, "TMPDIR": folder, **variables}
-    with subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=environment,
-        start_new_session=True,  # a process group of its own, to be killed whole
-    ) as process:
-        try:
-            output, errors = process.communicate(timeout=seconds)
-        finally:
-            # LibreOffice runs soffice.bin under two launchers: killing the launcher alone
-            # would leave it converting. Done once it ended too, for anything it left running.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-    return subprocess.CompletedProcess(command, process.returncode, output, errors)
-
-
-def summary(messages: bytes) -> str:
-    """The last few lines a tool printed, for an error message."""
-    lines = messages.decode("utf-8", "replace").splitlines()
-    kept = [line.strip() for line in lines if line.strip() and not line.startswith(_NOISE)]
-    said = "; ".join(kept[-3:])
-    return (said[:300] + "…" if len(said) > 300 else said) or "it said nothing"
