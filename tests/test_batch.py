@@ -188,7 +188,7 @@ def _many_reports(folder: Path, count: int) -> Path:
     "where", [[], ["--jobs", "2"], ["--scheduler", "local:2"]], ids=["here", "jobs", "dask"]
 )
 def test_ctrl_c_ends_with_one_line_naming_the_journal_and_the_resume_command(tmp_path, where):
-    folder = _many_reports(tmp_path / "many", 400)
+    folder = _many_reports(tmp_path / "many", 1000)
     output = tmp_path / "out.csv"
     journal = tmp_path / "out.csv.journal"
     process = subprocess.Popen(
@@ -209,7 +209,7 @@ def test_ctrl_c_ends_with_one_line_naming_the_journal_and_the_resume_command(tmp
     resumed = themetag("tag", folder, "-o", output, "--resume", "-q", *where)
     assert resumed.returncode == 0, resumed.stderr
     rows = read_csv(output)
-    assert len({row["report"] for row in rows}) == 400
+    assert len({row["report"] for row in rows}) == 1000
     expected = sum(len(split_report(p.read_text(encoding="utf-8"))) for p in folder.iterdir())
     assert len(rows) == expected
 

@@ -22,6 +22,8 @@ from themetag.errors import Interrupted, ThemetagError, UnreadableReport, UsageE
 from themetag.model import ThemeModel
 from themetag.paths import readable
 from themetag.readers import Found, Limits, PassedOver, find_reports, read_stream
+from themetag.readers.manifest import Manifest, read_manifest
+from themetag.readers.ocr import ocr_missing
 from themetag.readers.paragraphs import TABLE_SUFFIXES
 from themetag.run import ReportResult, tag_files
 from themetag.run.cluster import connect
@@ -96,7 +98,12 @@ def _check_tables(args: argparse.Namespace) -> None:
 
 
 def write_outputs(
-    journal: Journal, output: Path, fmt: str, themes: list[str], passed_over: list[PassedOver]
+    journal: Journal,
+    output: Path,
+    fmt: str,
+    themes: list[str],
+    passed_over: list[PassedOver],
+    manifest: Manifest,
 ) -> list[Path]:
     """The segments, profiles and (if any) errors tables, read afresh from the journal; the
     errors table also names each file passed over in the folders, with its reason."""
@@ -106,7 +113,9 @@ def write_outputs(
 
     def profiles() -> Iterator[dict]:
         return (
-            profile_record(result.profile, themes) for result in journal.results() if result.profile
+            profile_record(result.profile, themes, manifest.values_for(result.path))
+            for result in journal.results()
+            if result.profile
         )
 
     def errors() -> Iterator[dict]:
@@ -115,7 +124,7 @@ def write_outputs(
         return itertools.chain(failed, skipped)
 
     paths = OutputPaths.of(output, fmt)
-    columns = profile_columns(themes)
+    columns = profile_columns(themes, manifest.columns)
     # A pass of its own: a table's carried columns are known once every row has been seen.
     row_columns = segment_columns(row for result in journal.results() for row in result.rows)
     if fmt == "xlsx":
@@ -175,6 +184,7 @@ class _Job:
     argv: list[str]
     # The report piped to standard input (`-`), read before anything else: bytes as given.
     stdin: bytes | None
+    manifest: Manifest
 
 
 STDIN = Path("-")
@@ -285,7 +295,9 @@ def _tag_and_write(job: _Job, found: Found) -> int:
 
     themes = list(model.names)
     written = (
-        write_outputs(journal, args.output, job.fmt, themes, found.passed_over) if journal else []
+        write_outputs(journal, args.output, job.fmt, themes, found.passed_over, job.manifest)
+        if journal
+        else []
     )
     if args.html:
         write_page(results(), args.html, model.names)
@@ -319,14 +331,17 @@ def _tag_and_write(job: _Job, found: Found) -> int:
 def _tag_command(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         fmt = _format(args)
-        limits = Limits().with_options(args.limit)
+        limits = Limits(ocr=args.ocr).with_options(args.limit)
+        if args.ocr and (missing := ocr_missing()):
+            raise UsageError(f"--ocr needs {missing}")
         # Read first, whole: the text piped in is there once, and a later error must not lose it.
         stdin = sys.stdin.buffer.read(limits.max_file_bytes + 1) if STDIN in args.paths else None
+        manifest = read_manifest(args.meta, limits=limits) if args.meta else Manifest()
         model = load_model(args.model) if args.model else load_model()
         if not args.scheduler:
-            return _run(_Job(args, fmt, limits, model, None, argv, stdin))
+            return _run(_Job(args, fmt, limits, model, None, argv, stdin, manifest))
         with connect(args.scheduler) as client:
-            return _run(_Job(args, fmt, limits, model, client, argv, stdin))
+            return _run(_Job(args, fmt, limits, model, client, argv, stdin, manifest))
     except ThemetagError as error:
         print(f"themetag tag: {error}", file=sys.stderr)
         return error.exit_code
@@ -369,6 +384,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="raise or lower a reader limit, as max_file_bytes=300MiB (see README, Limits)",
+    )
+    tag.add_argument(
+        "--meta",
+        type=Path,
+        metavar="MANIFEST",
+        help="a .csv/.xlsx with a path column: its title, year, issuer, level, kind columns"
+        " replace what is read from each report, and its other columns are added",
+    )
+    tag.add_argument(
+        "--ocr",
+        action="store_true",
+        help="read PDF pages without a text layer (scans) with Tesseract OCR",
     )
     tag.add_argument(
         "--text-column",

@@ -47,16 +47,22 @@ class Limits:
     # Seconds to render and read one scanned page. A full A4 page of text takes 2.5 s; pages
     # render at A4's size whatever theirs, so only a damaged page or a stuck tool comes near.
     max_ocr_page_seconds: int = 60
+    # Whether the pages of a PDF without a text layer are read by OCR (`--ocr`): off unless
+    # asked, as it takes seconds a page and needs Tesseract (readers/ocr.py).
+    ocr: bool = False
 
     def __post_init__(self) -> None:
         for field in fields(self):
             value = getattr(self, field.name)
-            if type(value) is not int or value < 1:
+            if field.name == "ocr":
+                if type(value) is not bool:
+                    raise UsageError(f"Limits.ocr must be True or False: {value!r}")
+            elif type(value) is not int or value < 1:
                 raise UsageError(f"Limits.{field.name} must be a whole number over 0: {value!r}")
 
     def with_options(self, options: Iterable[str]) -> Limits:
         """These limits with NAME=VALUE options applied, as `--limit max_file_bytes=300MiB`."""
-        names = [field.name for field in fields(self)]
+        names = [field.name for field in fields(self) if field.name != "ocr"]
         changes = {}
         for option in options:
             name, _, value = option.partition("=")

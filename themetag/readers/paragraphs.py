@@ -38,26 +38,11 @@ def read_paragraph_table(
 ) -> list[TableReport]:
     """The reports of a table in order of first appearance: one per value of `report_column`,
     or the whole file as one when none is given; rows with an empty text cell are left out."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        known = ", ".join(TABLE_SUFFIXES)
-        raise UnreadableReport(f"a {suffix or 'file'} is not a table of paragraphs ({known})")
-    data = read_bytes(path, limits)
-    try:
-        rows = iter(
-            list(
-                _xlsx_rows(data, limits) if suffix == ".xlsx" else _text_rows(data, suffix, limits)
-            )
-        )
-    except UnreadableReport:
-        raise
-    except Exception as error:  # damaged workbooks and CSV fail in many ways
-        raise UnreadableReport(f"cannot read the table ({type(error).__name__}: {error})") from None
-    header = next(rows, None)
+    rows = table_rows(Path(path), limits)
+    header = rows[0] if rows else None
     if not header:
         raise UnreadableReport("the table is empty: no header row")
-    header = [clean_text(name).strip() for name in header]
+    header = [name.strip() for name in header]
     for wanted, option in ((text_column, "--text-column"), (report_column, "--report-column")):
         if wanted is not None and wanted not in header:
             raise UnreadableReport(
@@ -67,8 +52,8 @@ def read_paragraph_table(
     text_at = header.index(text_column)
     report_at = header.index(report_column) if report_column is not None else None
     reports: dict[str, TableReport] = {}
-    for row in rows:
-        cells = [clean_text(cell) for cell in row] + [""] * (len(header) - len(row))
+    for row in rows[1:]:
+        cells = row + [""] * (len(header) - len(row))
         paragraph = cells[text_at].strip()
         if not paragraph:
             continue
@@ -79,6 +64,22 @@ def read_paragraph_table(
             tuple((column, cells[i]) for i, column in enumerate(header) if i != text_at)
         )
     return list(reports.values())
+
+
+def table_rows(path: Path, limits: Limits) -> list[list[str]]:
+    """The rows of a .csv, .tsv or .xlsx file (its first sheet), the header first, their text
+    cleaned as a report's is."""
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise UnreadableReport(f"a {suffix or 'file'} is not a table ({', '.join(TABLE_SUFFIXES)})")
+    data = read_bytes(path, limits)
+    try:
+        rows = _xlsx_rows(data, limits) if suffix == ".xlsx" else _text_rows(data, suffix, limits)
+        return [[clean_text(cell) for cell in row] for row in rows]
+    except UnreadableReport:
+        raise
+    except Exception as error:  # damaged workbooks and CSV fail in many ways
+        raise UnreadableReport(f"cannot read the table ({type(error).__name__}: {error})") from None
 
 
 def _text_rows(data: bytes, suffix: str, limits: Limits) -> Iterator[list[str]]:

@@ -11,6 +11,7 @@ from typing import Any
 from themetag.api import ThemeShare
 from themetag.errors import JournalMismatch
 from themetag.run.tasks import Profile, ReportResult, SegmentRow
+from themetag.text.metadata import ReportMeta
 
 # File names that are not UTF-8 (GBK names from a Chinese Windows zip) reach Python as lone
 # surrogates; the journal keeps their bytes exactly, so that a resumed run knows them again.
@@ -34,7 +35,9 @@ def _encode(result: ReportResult) -> str:
             [s.theme, s.name, s.segments, s.segment_share, s.characters, s.character_share]
             for s in result.profile.shares
         ]
-        profile = [result.profile.segments, result.profile.characters, shares]
+        meta = result.profile.meta
+        about = [meta.title, meta.year, meta.issuer, meta.level, meta.kind]
+        profile = [result.profile.segments, result.profile.characters, shares, about]
     line = {"path": result.path, "rows": rows, "profile": profile, "error": result.error}
     return json.dumps(line, ensure_ascii=False) + "\n"
 
@@ -43,8 +46,10 @@ def _decode(line: dict[str, Any]) -> ReportResult:
     path = line["path"]
     profile = None
     if line["profile"]:
-        segments, characters, shares = line["profile"]
-        profile = Profile(path, segments, characters, tuple(ThemeShare(*s) for s in shares))
+        segments, characters, shares, about = line["profile"]
+        profile = Profile(
+            path, segments, characters, tuple(ThemeShare(*s) for s in shares), ReportMeta(*about)
+        )
     rows = [_row(values) for values in line["rows"]]
     return ReportResult(path, rows, profile, line["error"])
 

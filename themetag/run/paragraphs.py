@@ -19,6 +19,7 @@ from themetag.model import ThemeModel
 from themetag.readers.limits import DEFAULT_LIMITS, Limits
 from themetag.readers.paragraphs import TableReport, read_paragraph_table
 from themetag.run.tasks import Profile, ReportResult, SegmentRow
+from themetag.text.metadata import read_meta
 
 
 def tag_paragraph_tables(
@@ -62,4 +63,5 @@ def _tag_table_report(report: TableReport, model: ThemeModel, *, in_context: boo
         SegmentRow.of(report.name, segment, model.names, carried)
         for segment, carried in zip(tags.segments, report.carried, strict=True)
     ]
-    return ReportResult(report.name, rows, Profile.of(report.name, tags))
+    meta = read_meta("\n".join(report.paragraphs), name=report.name)
+    return ReportResult(report.name, rows, Profile.of(report.name, tags, meta))

@@ -18,8 +18,10 @@ from themetag.api import (
 )
 from themetag.errors import UnreadableReport
 from themetag.model import ThemeModel
+from themetag.paths import readable
 from themetag.readers import read_report
 from themetag.readers.limits import DEFAULT_LIMITS, Limits
+from themetag.text.metadata import ReportMeta, read_meta
 
 # Reports tagged per task by worker processes and cluster workers.
 REPORTS_PER_TASK = 8
@@ -78,11 +80,12 @@ class Profile:
     segments: int
     characters: int
     shares: tuple[ThemeShare, ...]
+    meta: ReportMeta = ReportMeta()
 
     @classmethod
-    def of(cls, report: str, tags: ReportTags) -> Profile:
+    def of(cls, report: str, tags: ReportTags, meta: ReportMeta) -> Profile:
         characters = sum(len(s.text) for s in tags.segments)
-        return cls(report, len(tags.segments), characters, tuple(tags.profile))
+        return cls(report, len(tags.segments), characters, tuple(tags.profile), meta)
 
 
 @dataclass
@@ -145,4 +148,6 @@ def tag_texts(texts: list[tuple[ReportResult, str]], model: ThemeModel) -> None:
             result.error = NO_SEGMENTS
             continue
         result.rows = [SegmentRow.of(result.path, s, model.names) for s in tags.segments]
-        result.profile = Profile.of(result.path, tags)
+        # Standard input has no file name to read a title or year from; a GBK name is read.
+        name = "" if result.path == "-" else readable(Path(result.path).name)
+        result.profile = Profile.of(result.path, tags, read_meta(text, name=name))

@@ -55,11 +55,11 @@ _LEVEL_OF_PLACE = {
 class ReportMeta:
     """What a report says about itself; "" or None for what it does not say."""
 
-    title: str
-    year: int | None
-    issuer: str
-    level: str
-    kind: str
+    title: str = ""
+    year: int | None = None
+    issuer: str = ""
+    level: str = ""
+    kind: str = ""
 
 
 # Matching runs on simplified text with ASCII digits and letters; both keep every offset, so a

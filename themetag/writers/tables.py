@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,10 +48,18 @@ def error_record(report: str, error: str) -> Record:
     return {"report": readable(report), "error": error}
 
 
-def profile_columns(themes: list[str]) -> list[str]:
-    """The columns of the profiles table: size, top themes, then a share per theme."""
+# What each report says about itself (themetag.text.metadata), blank where it does not say.
+META_COLUMNS = ["title", "year", "issuer", "level", "kind"]
+
+
+def profile_columns(themes: list[str], supplied: Iterable[str] = ()) -> list[str]:
+    """The columns of the profiles table: the report and what it is (with the columns a
+    manifest adds), its size and top themes, then a share per theme."""
+    added = [name for name in supplied if name not in META_COLUMNS and name != "report"]
     return [
         "report",
+        *META_COLUMNS,
+        *added,
         "segments",
         "characters",
         "top_themes",
@@ -61,16 +69,33 @@ def profile_columns(themes: list[str]) -> list[str]:
     ]
 
 
-def profile_record(profile: Profile, themes: list[str], top: int = 3) -> Record:
-    """A report's theme profile as one wide row: shares per theme and its top themes."""
+def profile_record(
+    profile: Profile, themes: list[str], supplied: Mapping[str, str] | None = None, top: int = 3
+) -> Record:
+    """A report's theme profile as one wide row: what the report is, with the values a
+    manifest `supplied` for it put first, then shares per theme and its top themes."""
     shares = {share.theme: share for share in profile.shares}
+    meta = profile.meta
     record: Record = {
         "report": readable(profile.report),
-        "segments": profile.segments,
-        "characters": profile.characters,
-        "top_themes": " ".join(share.theme for share in profile.shares[:top]),
-        "top_names": " ".join(share.name for share in profile.shares[:top]),
+        "title": meta.title,
+        "year": meta.year if meta.year is not None else "",
+        "issuer": meta.issuer,
+        "level": meta.level,
+        "kind": meta.kind,
     }
+    # A manifest's blank cell leaves what was read; a filled one replaces it.
+    record.update(
+        (name, value) for name, value in (supplied or {}).items() if value and name != "report"
+    )
+    record.update(
+        {
+            "segments": profile.segments,
+            "characters": profile.characters,
+            "top_themes": " ".join(share.theme for share in profile.shares[:top]),
+            "top_names": " ".join(share.name for share in profile.shares[:top]),
+        }
+    )
     for theme in themes:
         share = shares.get(theme)
         record[f"{theme}_segment_share"] = round(share.segment_share, 4) if share else 0.0
