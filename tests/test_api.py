@@ -3,7 +3,7 @@ import math
 import pytest
 
 from themetag import Tag, load_model, tag, tag_many, tag_report
-from themetag.api import PARALLEL_CHUNK, worker_model
+from themetag.api import PARALLEL_CHUNK, TaggedSegment, theme_profile, worker_model
 from themetag.errors import ModelFileError
 from themetag.labels import load_themes
 from themetag.model import save_model
@@ -84,6 +84,37 @@ def test_tag_report_gives_segments_with_offsets_and_a_profile():
     assert sum(s.segments for s in result.profile) == len(result.segments)
     shares = [s.character_share for s in result.profile]
     assert shares == sorted(shares, reverse=True)
+
+
+def _tagged(text: str, ranking: dict[str, float], number: int) -> TaggedSegment:
+    theme = max(ranking, key=ranking.__getitem__)
+    ranked = tuple(sorted(ranking.items(), key=lambda item: -item[1]))
+    return TaggedSegment(number, 0, len(text), text, Tag(theme, theme, ranking[theme], ranked))
+
+
+def test_a_profile_shares_out_the_content_apart_from_its_framing():
+    segments = [
+        _tagged("首页 > 工作动态" * 5, {"boilerplate": 0.98, "overview": 0.02}, 1),  # 45
+        _tagged("今年各项工作取得新进展" * 3, {"overview": 0.9, "safety": 0.1}, 2),  # 33
+        _tagged("开展隐患排查" * 20, {"safety": 0.95, "student_aid": 0.05}, 3),  # 120
+        # One long paragraph with an unsure, wrong tag: it must not make its own theme.
+        _tagged("依法治校" * 60, {"party_building": 0.4, "governance": 0.35, "safety": 0.25}, 4),
+    ]
+    shares = {s.theme: s for s in theme_profile(segments, {})}
+    assert shares["overview"].content_share == shares["boilerplate"].content_share == 0.0
+    assert shares["safety"].content_share == pytest.approx(120 / 360)
+    assert shares["party_building"].content_share == pytest.approx(240 / 360)
+    # Expected: each segment's characters shared out by its probabilities, framing left out.
+    mass = {
+        "safety": 33 * 0.1 + 120 * 0.95 + 240 * 0.25,
+        "student_aid": 120 * 0.05,
+        "party_building": 240 * 0.4,
+        "governance": 240 * 0.35,
+    }
+    for theme, expected in mass.items():
+        assert shares[theme].expected_share == pytest.approx(expected / sum(mass.values()))
+    assert shares["governance"].segments == 0 and shares["governance"].characters == 0
+    assert shares["safety"].expected_share > shares["party_building"].expected_share
 
 
 def test_tag_report_refuses_a_report_with_no_text():

@@ -54,8 +54,10 @@ def test_csv_run_writes_segments_profiles_and_errors(folder, tmp_path):
     profiles = read_csv(tmp_path / "tags.profiles.csv")
     assert len(profiles) == 6
     for profile in profiles:
-        shares = [float(v) for k, v in profile.items() if k.endswith("_character_share")]
-        assert abs(sum(shares) - 1) < 0.01 and profile["top_themes"]
+        for kind in ("_segment_share", "_expected_share"):
+            shares = [float(v) for k, v in profile.items() if k.endswith(kind)]
+            assert abs(sum(shares) - 1) < 0.01, kind
+        assert profile["top_themes"] and "overview" not in profile["top_themes"]
     errors = {
         os.path.basename(r["report"]): r["error"] for r in read_csv(tmp_path / "tags.errors.csv")
     }

@@ -22,7 +22,8 @@ from files import LINES, REPORT, write_docx, write_pdf
 
 from themetag.errors import UnreadableReport
 from themetag.readers import Limits, read_report
-from themetag.readers.ocr import ocr_missing, ocr_pdf
+from themetag.readers.ocr import ocr_missing, ocr_pages
+from themetag.readers.pdf import read as read_pdf
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 INSTALL_LIBREOFFICE = "apt-get install libreoffice-writer-nogui"
@@ -364,7 +365,7 @@ def likeness(expected: str, read: str) -> float:
 def test_a_scanned_pdf_is_read_back_by_ocr(private_tmp):
     needs_ocr()
     start = time.perf_counter()
-    text = ocr_pdf(scanned_pdf(LINES), Limits())
+    text = read_pdf(scanned_pdf(LINES), Limits(ocr=True))
     # Measured: 0.994 alike (one character of 172 misread) in 0.8 s with Tesseract 5.3.
     assert likeness(REPORT, text) >= 0.95, text
     assert time.perf_counter() - start < 30
@@ -373,7 +374,7 @@ def test_a_scanned_pdf_is_read_back_by_ocr(private_tmp):
 
 
 def test_ocr_reads_only_the_pages_without_a_text_layer(tmp_path):
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfWriter
 
     needs_ocr()
     text_pdf = write_pdf(tmp_path / "text.pdf")
@@ -382,16 +383,18 @@ def test_ocr_reads_only_the_pages_without_a_text_layer(tmp_path):
     both.append(io.BytesIO(scanned_pdf(LINES[3:])))
     data = io.BytesIO()
     both.write(data)
-    layer = PdfReader(text_pdf).pages[0].extract_text()
-    text = ocr_pdf(data.getvalue(), Limits())
+    layer = read_pdf(text_pdf.read_bytes(), Limits())
+    text = read_pdf(data.getvalue(), Limits(ocr=True))
     assert text.startswith(layer + "\n")
     assert likeness("".join(LINES[3:]), text.removeprefix(layer)) >= 0.95
+    with pytest.raises(UnreadableReport, match="no text layer .* --ocr reads it"):
+        read_pdf(scanned_pdf(LINES[3:]), Limits())
 
 
 def test_a_scan_past_the_page_limit_is_refused_before_ocr():
     needs_ocr()
     with pytest.raises(UnreadableReport) as error:
-        ocr_pdf(scanned_pdf(LINES[:1], pages=3), Limits(max_ocr_pages=2))
+        read_pdf(scanned_pdf(LINES[:1], pages=3), Limits(max_ocr_pages=2, ocr=True))
     assert str(error.value) == (
         "the PDF has 3 pages without text to read by OCR, over the 2 pages limit"
         " (to read it, raise it: --limit max_ocr_pages=…, or Limits(max_ocr_pages=…) in Python)"
@@ -407,7 +410,7 @@ def test_a_page_past_the_ocr_time_limit_is_killed_and_named(tmp_path, monkeypatc
     scan = scanned_pdf(LINES[:1])
     start = time.perf_counter()
     with pytest.raises(UnreadableReport, match="^reading page 1 by OCR took more than 1 s, over"):
-        ocr_pdf(scan, Limits(max_ocr_page_seconds=1))
+        read_pdf(scan, Limits(max_ocr_page_seconds=1, ocr=True))
     assert time.perf_counter() - start < 5
     started = [int(pid) for pid in pids.read_text().split()]
     deadline = time.monotonic() + 5
@@ -436,4 +439,23 @@ def test_without_tesseract_or_its_chinese_ocr_names_the_install_command(
     message = ocr_missing()
     assert message is not None and message.startswith(problem) and INSTALL_OCR in message
     with pytest.raises(UnreadableReport, match=re.escape(message)):
-        ocr_pdf(b"%PDF-1.4", Limits())
+        ocr_pages(b"%PDF-1.4", [1], Limits())
+
+
+def test_the_command_line_reads_a_scan_with_ocr_and_says_how_without(tmp_path, monkeypatch):
+    needs_ocr()
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scanned_pdf(LINES))
+    command = [sys.executable, "-m", "themetag.cli", "tag", str(scan), "-q"]
+    without = subprocess.run(command, capture_output=True, text=True)
+    assert without.returncode == 1 and "--ocr reads it" in without.stderr
+    read = subprocess.run([*command, "--ocr"], capture_output=True, text=True)
+    assert read.returncode == 0, read.stderr
+    assert "校园安全" in read.stdout
+    on_path(monkeypatch, tmp_path / "bin", "tesseract", 'echo "List of languages:"; echo eng')
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    missing = subprocess.run([*command, "--ocr"], capture_output=True, text=True)
+    assert (
+        missing.returncode == 2
+        and "--ocr cannot run: Tesseract has no Simplified" in missing.stderr
+    )

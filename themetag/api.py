@@ -7,11 +7,13 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from themetag.errors import ModelFileError
+from themetag.labels import load_themes
 from themetag.model import ReportScores, ThemeModel, load_model_file
 from themetag.resources import DEFAULT_MODEL_DIR
 from themetag.text.segment import Span, split_report
@@ -53,7 +55,9 @@ class TaggedSegment:
 
 @dataclass(frozen=True, slots=True)
 class ThemeShare:
-    """How much of a report one theme takes, by segments and by characters."""
+    """How much of a report one theme takes: by segments and characters of the whole report;
+    for a content theme, by characters of the report's content (`content_share`) and by the
+    characters its segments' probabilities give it (`expected_share`)."""
 
     theme: str
     name: str
@@ -61,6 +65,8 @@ class ThemeShare:
     segment_share: float
     characters: int
     character_share: float
+    content_share: float = 0.0
+    expected_share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,19 +234,45 @@ def tag(text: str, *, model: ThemeModel | None = None, explain: bool = False) ->
 
 
 def theme_profile(segments: list[TaggedSegment], names: dict[str, str]) -> list[ThemeShare]:
-    """Shares of segments and characters per theme, largest character share first."""
+    """Shares of segments and characters per theme, largest character share first, and of the
+    content: without the themes labels.yaml marks as not content (overview, boilerplate)."""
+    framing = not_content_themes()
     counts: dict[str, list[int]] = {}
+    expected: dict[str, float] = {}
     for segment in segments:
         tally = counts.setdefault(segment.tag.theme, [0, 0])
         tally[0] += 1
         tally[1] += len(segment.text)
+        # Each segment's characters shared out by its probabilities: a wrong but unsure tag
+        # cannot make a theme of one long paragraph.
+        for theme, probability in segment.tag.ranking:
+            if theme not in framing:
+                expected[theme] = expected.get(theme, 0.0) + probability * len(segment.text)
     total_segments = max(len(segments), 1)
     total_characters = max(sum(c for _, c in counts.values()), 1)
+    content_characters = max(sum(c for t, (_, c) in counts.items() if t not in framing), 1)
+    expected_total = sum(expected.values()) or 1.0
     shares = [
-        ThemeShare(theme, names.get(theme, theme), n, n / total_segments, c, c / total_characters)
-        for theme, (n, c) in counts.items()
+        ThemeShare(
+            theme,
+            names.get(theme, theme),
+            n,
+            n / total_segments,
+            c,
+            c / total_characters,
+            0.0 if theme in framing else c / content_characters,
+            expected.get(theme, 0.0) / expected_total,
+        )
+        # Themes no segment was tagged with are there too, with the share they are expected.
+        for theme, (n, c) in {**dict.fromkeys(expected, (0, 0)), **counts}.items()
     ]
-    return sorted(shares, key=lambda s: (-s.characters, s.theme))
+    return sorted(shares, key=lambda s: (-s.characters, -s.expected_share, s.theme))
+
+
+@lru_cache(maxsize=1)
+def not_content_themes() -> frozenset[str]:
+    """The themes that frame a report rather than say what it is about (labels.yaml)."""
+    return frozenset(theme.id for theme in load_themes() if not theme.content)
 
 
 # What a block of the context stage's inputs means, as a reason a reader understands.

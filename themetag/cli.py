@@ -333,7 +333,7 @@ def _tag_command(args: argparse.Namespace, argv: list[str]) -> int:
         fmt = _format(args)
         limits = Limits(ocr=args.ocr).with_options(args.limit)
         if args.ocr and (missing := ocr_missing()):
-            raise UsageError(f"--ocr needs {missing}")
+            raise UsageError(f"--ocr cannot run: {missing}")
         # Read first, whole: the text piped in is there once, and a later error must not lose it.
         stdin = sys.stdin.buffer.read(limits.max_file_bytes + 1) if STDIN in args.paths else None
         manifest = read_manifest(args.meta, limits=limits) if args.meta else Manifest()

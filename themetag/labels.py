@@ -16,6 +16,8 @@ class Theme:
     name: str
     description: str
     keywords: tuple[str, ...] = ()
+    # False for the themes that frame a report rather than say what it is about.
+    content: bool = True
 
 
 def load_themes(path: str | Path = DEFAULT_LABELS) -> list[Theme]:
@@ -23,7 +25,13 @@ def load_themes(path: str | Path = DEFAULT_LABELS) -> list[Theme]:
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     themes = [
-        Theme(t["id"], t["name"], t.get("description", ""), tuple(t.get("keywords") or ()))
+        Theme(
+            t["id"],
+            t["name"],
+            t.get("description", ""),
+            tuple(t.get("keywords") or ()),
+            bool(t.get("content", True)),
+        )
         for t in data["themes"]
     ]
     ids = [t.id for t in themes]

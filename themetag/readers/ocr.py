@@ -3,8 +3,6 @@ read by Tesseract in Simplified Chinese."""
 
 from __future__ import annotations
 
-import io
-import logging
 import re
 import shutil
 import subprocess
@@ -48,44 +46,18 @@ def ocr_missing() -> str | None:
     return None
 
 
-def ocr_pdf(data: bytes, limits: Limits) -> str:
-    """The text of a PDF, with its pages that have no text layer read by OCR."""
+def ocr_pages(data: bytes, numbers: list[int], limits: Limits) -> dict[int, str]:
+    """The text OCR reads on these pages of a PDF (numbered from 1)."""
     problem = ocr_missing()
     if problem:
         raise UnreadableReport(problem)
-    pages = _text_layers(data)
-    scanned = [number for number, text in enumerate(pages, 1) if not text.strip()]
-    if len(scanned) > limits.max_ocr_pages:
-        what = f"the PDF has {len(scanned)} pages without text to read by OCR"
+    if len(numbers) > limits.max_ocr_pages:
+        what = f"the PDF has {len(numbers)} pages without text to read by OCR"
         raise over(what, f"{limits.max_ocr_pages} pages", "max_ocr_pages")
     with tempfile.TemporaryDirectory(prefix="themetag-ocr-") as folder:
         pdf = Path(folder, "report.pdf")
         pdf.write_bytes(data)
-        for number in scanned:
-            pages[number - 1] = _read_page(pdf, number, limits)
-    return "\n".join(pages)
-
-
-def _text_layers(data: bytes) -> list[str]:
-    """The text layer of each page, empty on a scanned one."""
-    from pypdf import PdfReader  # imported on first use, like every parser
-    from pypdf.errors import PdfReadError
-
-    # pypdf logs each defect it meets to stderr; the one message that matters is ours.
-    logger = logging.getLogger("pypdf")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise UnreadableReport("the PDF is encrypted")
-        return [page.extract_text() or "" for page in reader.pages]
-    except UnreadableReport:
-        raise  # a ValueError too, but ours: not to be taken for damage
-    except (PdfReadError, ValueError, KeyError, OSError) as error:
-        raise UnreadableReport(f"not a readable PDF: damaged or truncated ({error})") from None
-    finally:
-        logger.setLevel(level)
+        return {number: _read_page(pdf, number, limits) for number in numbers}
 
 
 def _read_page(pdf: Path, number: int, limits: Limits) -> str:

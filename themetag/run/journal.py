@@ -32,8 +32,8 @@ def _encode(result: ReportResult) -> str:
     profile = None
     if result.profile:
         shares = [
-            [s.theme, s.name, s.segments, s.segment_share, s.characters, s.character_share]
-            for s in result.profile.shares
+            [getattr(share, name) for name in ThemeShare.__slots__]
+            for share in result.profile.shares
         ]
         meta = result.profile.meta
         about = [meta.title, meta.year, meta.issuer, meta.level, meta.kind]

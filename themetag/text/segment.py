@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 CN_NUMERALS = "一二三四五六七八九十"
 _NUMERAL = f"[{CN_NUMERALS}]{{1,3}}"
@@ -16,6 +18,8 @@ _BOUNDARY = "\u3002\uff1b;\uff01!\uff1f?\uff1a:\u2026\u201d\u300d)\uff09"
 _SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 # The end of a line that closes a sentence; a 文库 page break falls anywhere else.
 _SENTENCE_END = _BOUNDARY + ".>\u300b"
+# Closing quotes and brackets: they close a sentence only where what they close ends one.
+_CLOSERS = "\u201d\u300d)\uff09>\u300b"
 
 _MARKERS = re.compile(
     rf"(?P<heading>{_NUMERAL}[、.\uff0e])"
@@ -27,6 +31,11 @@ _MARKERS = re.compile(
 )
 _NOT_ORDINAL_BEFORE = set("统唯之第其同万划单专合归")
 _PAGE_MARKER = re.compile(rf"[{_SPACE}]*({_DIGIT})、")
+# A text is taken as hard-wrapped only with at least this many lines of the wrap width, and
+# lines of fewer characters are headings or lists, whatever their number.
+_MIN_WRAPPED_LINES = 3
+_MIN_WRAP_WIDTH = 12
+_DECIMAL_WRAP = re.compile(rf"[0-9\uff10-\uff19][.\uff0e][{_SPACE}]*[0-9\uff10-\uff19]")
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,73 @@ def _page_breaks(text: str, lines: list[tuple[int, int]]) -> dict[int, tuple[int
         cut = sum(1 for start, _, _ in run[1:] if _previous_char(text, start) not in _SENTENCE_END)
         if cut * 2 >= len(run) - 1:
             breaks.update({start: (marker_end, number) for start, marker_end, number in run})
+    return breaks
+
+
+def ends_sentence(line: str) -> bool:
+    """Whether the last non-space character of a line closes a sentence: a closing quote or
+    bracket only after a full stop (`…。”`), not after a term (`“不低于”`)."""
+    end = len(line.rstrip(_SPACE))
+    if end and line[end - 1] in _CLOSERS:
+        end -= 1
+    return bool(end) and line[end - 1] in _SENTENCE_END
+
+
+def item_marker(line: str) -> str | None:
+    """The kind of enumeration or heading marker a line starts with (`heading` for `一、`,
+    `paren` for `（二）`, `digit` for `3.`, `ordinal` for `二是` …), or None."""
+    marker = _MARKERS.match(line.lstrip(_SPACE))
+    return marker.lastgroup if marker else None
+
+
+def _heading(line: str) -> bool:
+    """A line that opens an item and holds no full stop: a heading, if not a full-width one."""
+    return item_marker(line) is not None and "\u3002" not in line
+
+
+def _hard_wraps(text: str) -> list[tuple[int, int]]:
+    """The line breaks inside paragraphs of a hard-wrapped text, as (end of a line's text, start
+    of the next line): after each full-width line that does not end a sentence."""
+    lines = _lines(text)
+    ends = [start + len(text[start:end].rstrip(_SPACE)) for start, end in lines]
+    lengths = [end - start for (start, _), end in zip(lines, ends, strict=True)]
+    if not lengths:
+        return []
+    width = Counter(lengths).most_common(1)[0][0]
+    # Lines copied from a PDF reach the wrap width in print, not in characters: one character
+    # short where the next one may not open a line, longer where they hold digits or letters.
+    # A text cut every so many characters has its wrapped lines all of exactly that length.
+    shortest, longest = width - 2, width + width // 4
+    if lengths.count(width) * 5 >= sum(shortest <= n <= longest for n in lengths) * 4:
+        shortest = longest = width
+    full = [shortest <= length <= longest for length in lengths]
+    open_ended = [
+        full[i]
+        and not ends_sentence(text[start:end])
+        and (lengths[i] >= width or not _heading(text[start:end]))
+        for i, (start, end) in enumerate(lines)
+    ]
+    # Hard-wrapped: many lines of the wrap width (the most common length), hardly any longer,
+    # and most of them stopping mid-sentence; one line a paragraph gives lengths of all sorts.
+    if (
+        width < _MIN_WRAP_WIDTH
+        or sum(full) < max(_MIN_WRAPPED_LINES, len(lines) / 3)
+        or sum(length > longest for length in lengths) * 20 > len(lines)
+        or sum(open_ended) * 3 < sum(full) * 2
+    ):
+        return []
+    breaks = []
+    for i, ((_, end), (next_start, next_end)) in enumerate(pairwise(lines)):
+        # A wrap inside a number (`11.\n4分`) does not end a sentence at its full stop.
+        in_number = full[i] and _DECIMAL_WRAP.match(text, ends[i] - 2, next_start + 1) is not None
+        # A blank line, an indented line or an item marker opens a paragraph whatever the width.
+        if (
+            (open_ended[i] or in_number)
+            and end == next_start
+            and text[next_start] not in _SPACE
+            and item_marker(text[next_start:next_end]) is None
+        ):
+            breaks.append((ends[i], next_start))
     return breaks
 
 
@@ -160,10 +236,7 @@ def _trimmed(text: str, start: int, end: int) -> Span | None:
     return Span(start, end, piece)
 
 
-def split_report(text: str) -> list[Span]:
-    """Cut a whole report into segments as THEMES.md defines them, keeping offsets."""
-    if not isinstance(text, str):
-        raise TypeError(f"split_report needs a str, got {type(text).__name__}")
+def _segments(text: str) -> list[Span]:
     spans = []
     for start, end, masks in _paragraphs(text):
         cuts = [start, *_item_starts(text, start, end, masks), end]
@@ -171,4 +244,28 @@ def split_report(text: str) -> list[Span]:
             span = _trimmed(text, a, b)
             if span:
                 spans.append(span)
+    return spans
+
+
+def split_report(text: str) -> list[Span]:
+    """Cut a whole report into segments as THEMES.md defines them, keeping offsets."""
+    if not isinstance(text, str):
+        raise TypeError(f"split_report needs a str, got {type(text).__name__}")
+    breaks = _hard_wraps(text)
+    if not breaks:
+        return _segments(text)
+    # A hard-wrapped text is cut with its wrapped lines joined, so that a marker a wrap splits
+    # (`二\n是`) is found too; the segments keep their offsets in the text as given.
+    starts, ends = [0, *(b for _, b in breaks)], [*(a for a, _ in breaks), len(text)]
+    pieces = list(zip(starts, ends, strict=True))
+    joined_starts = list(accumulate((end - start for start, end in pieces), initial=0))
+
+    def given(position: int) -> int:
+        piece = bisect_right(joined_starts, position) - 1
+        return pieces[piece][0] + position - joined_starts[piece]
+
+    spans = []
+    for span in _segments("".join(text[start:end] for start, end in pieces)):
+        start, end = given(span.start), given(span.end - 1) + 1
+        spans.append(Span(start, end, text[start:end]))
     return spans

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from themetag.api import not_content_themes
 from themetag.atomic import atomic
 from themetag.paths import readable
 from themetag.run import Profile, SegmentRow
@@ -54,18 +55,24 @@ META_COLUMNS = ["title", "year", "issuer", "level", "kind"]
 
 def profile_columns(themes: list[str], supplied: Iterable[str] = ()) -> list[str]:
     """The columns of the profiles table: the report and what it is (with the columns a
-    manifest adds), its size and top themes, then a share per theme."""
+    manifest adds), its size, how much of it is framing, its top content themes, then each
+    content theme's share of the content by characters, by segments and as expected."""
     added = [name for name in supplied if name not in META_COLUMNS and name != "report"]
+    content = [theme for theme in themes if theme not in not_content_themes()]
     return [
         "report",
         *META_COLUMNS,
         *added,
         "segments",
         "characters",
+        "content_characters",
+        "boilerplate_share",
+        "overview_share",
         "top_themes",
         "top_names",
-        *(f"{theme}_segment_share" for theme in themes),
-        *(f"{theme}_character_share" for theme in themes),
+        *(f"{theme}_share" for theme in content),
+        *(f"{theme}_segment_share" for theme in content),
+        *(f"{theme}_expected_share" for theme in content),
     ]
 
 
@@ -73,7 +80,8 @@ def profile_record(
     profile: Profile, themes: list[str], supplied: Mapping[str, str] | None = None, top: int = 3
 ) -> Record:
     """A report's theme profile as one wide row: what the report is, with the values a
-    manifest `supplied` for it put first, then shares per theme and its top themes."""
+    manifest `supplied` for it put first, then its shares (see profile_columns)."""
+    framing = not_content_themes()
     shares = {share.theme: share for share in profile.shares}
     meta = profile.meta
     record: Record = {
@@ -88,20 +96,35 @@ def profile_record(
     record.update(
         (name, value) for name, value in (supplied or {}).items() if value and name != "report"
     )
+    content = [share for share in profile.shares if share.theme not in framing]
+    boilerplate = sum(s.characters for s in profile.shares if s.theme in framing - {"overview"})
+    overview = shares["overview"].characters if "overview" in shares else 0
+    content_segments = max(sum(share.segments for share in content), 1)
+    tagged = [share for share in content if share.segments]
+    leading = sorted(tagged, key=lambda share: (-share.content_share, share.theme))[:top]
     record.update(
         {
             "segments": profile.segments,
             "characters": profile.characters,
-            "top_themes": " ".join(share.theme for share in profile.shares[:top]),
-            "top_names": " ".join(share.name for share in profile.shares[:top]),
+            "content_characters": sum(share.characters for share in content),
+            "boilerplate_share": round(boilerplate / max(profile.characters, 1), 4),
+            "overview_share": round(overview / max(profile.characters - boilerplate, 1), 4),
+            "top_themes": " ".join(share.theme for share in leading),
+            "top_names": " ".join(share.name for share in leading),
         }
     )
-    for theme in themes:
+    content_themes = [theme for theme in themes if theme not in framing]
+    for theme in content_themes:
         share = shares.get(theme)
-        record[f"{theme}_segment_share"] = round(share.segment_share, 4) if share else 0.0
-    for theme in themes:
+        record[f"{theme}_share"] = round(share.content_share, 4) if share else 0.0
+    for theme in content_themes:
         share = shares.get(theme)
-        record[f"{theme}_character_share"] = round(share.character_share, 4) if share else 0.0
+        record[f"{theme}_segment_share"] = (
+            round(share.segments / content_segments, 4) if share else 0.0
+        )
+    for theme in content_themes:
+        share = shares.get(theme)
+        record[f"{theme}_expected_share"] = round(share.expected_share, 4) if share else 0.0
     return record
 
 
