@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from themetag.model.context import softmax
+from themetag.model.metrics import evaluate
 from themetag.training.context import fit_context
 from themetag.training.corpus import load_corpus
 from themetag.training.settings import Settings
-from themetag.training.train import DEFAULT_CORPUS, evaluate, out_of_fold_probabilities
+from themetag.training.train import DEFAULT_CORPUS, out_of_fold_probabilities
 
 BOOTSTRAP = 1000
 

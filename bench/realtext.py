@@ -24,13 +24,8 @@ import numpy as np
 
 from themetag import load_model, tag_many, tag_report
 from themetag.model import ThemeModel
-from themetag.training.train import (
-    DEFAULT_SEED_LABELS,
-    DEFAULT_SEEDS,
-    evaluate,
-    expected_calibration_error,
-    load_seed_check,
-)
+from themetag.model.metrics import evaluate, expected_calibration_error
+from themetag.training.train import DEFAULT_SEED_LABELS, DEFAULT_SEEDS, load_seed_check
 
 SHORT = 20  # characters: headings and other short segments
 BOOTSTRAP = 1000

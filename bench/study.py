@@ -18,17 +18,19 @@ import numpy as np
 from peers import FastTextPeer, KeywordBaseline
 
 from themetag.labels import load_themes
+from themetag.model.metrics import (
+    CALIBRATION_BINS,
+    calibration_bins,
+    evaluate,
+    expected_calibration_error,
+)
 from themetag.training.corpus import Segment, load_corpus
 from themetag.training.fit import SegmentClassifier
 from themetag.training.settings import Settings
 from themetag.training.train import (
-    CALIBRATION_BINS,
     DEFAULT_CORPUS,
     DEFAULT_SEED_LABELS,
     DEFAULT_SEEDS,
-    calibration_bins,
-    evaluate,
-    expected_calibration_error,
     load_seed_check,
     report_folds,
 )

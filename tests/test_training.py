@@ -2,9 +2,12 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from themetag.model import CARD_FILE, load_model_file
-from themetag.training.train import evaluate, expected_calibration_error, main, train
+from themetag.model.metrics import evaluate, expected_calibration_error
+from themetag.training.train import main, train
 
 
 def test_training_writes_a_model_and_a_card_with_grouped_cross_validated_figures(
@@ -73,3 +76,20 @@ def test_evaluation_figures_are_right_on_a_known_case():
     assert result.per_theme["a"]["recall"] == 0.5
     assert expected_calibration_error(np.array([0.9, 0.9]), np.array([1, 0])) == pytest.approx(0.4)
     assert expected_calibration_error(np.array([1.0, 0.5]), np.array([1, 1])) == pytest.approx(0.25)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pairs=st.lists(st.tuples(st.sampled_from("abcde"), st.sampled_from("abcdefg")), min_size=1))
+def test_scores_without_scikit_learn_are_scikit_learns(pairs):
+    from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+    gold, predicted = [g for g, _ in pairs], [p for _, p in pairs]
+    result = evaluate(gold, predicted, list("abcdefg"))
+    present = [t for t in "abcdefg" if t in gold]
+    macro = f1_score(gold, predicted, labels=present, average="macro", zero_division=0)
+    assert result.macro_f1 == pytest.approx(macro)
+    scores = precision_recall_fscore_support(gold, predicted, labels=present, zero_division=0)
+    for theme, *values in zip(present, *scores, strict=True):
+        row = result.per_theme[theme]
+        assert [row["precision"], row["recall"], row["f1"]] == [round(v, 4) for v in values[:3]]
+        assert row["support"] == values[3]

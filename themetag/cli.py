@@ -27,6 +27,7 @@ from themetag.readers.ocr import ocr_missing
 from themetag.readers.paragraphs import TABLE_SUFFIXES
 from themetag.run import ReportResult, tag_files
 from themetag.run.cluster import connect
+from themetag.run.evaluate import describe, read_labelled, score
 from themetag.run.journal import Journal, run_key
 from themetag.run.lock import OutputLock
 from themetag.run.paragraphs import tag_paragraph_tables
@@ -409,6 +410,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --text-column: rows with the same value here are one report, read in context",
     )
     tag.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score the model on your own labelled segments",
+        description="Accuracy, macro-F1, per-theme scores, confusions and calibration of the"
+        " model on labelled segments (.jsonl, .csv, .tsv or .xlsx; labels as theme ids or"
+        " Chinese names); in context when a report column groups them.",
+    )
+    evaluate.add_argument("labelled", type=Path, metavar="LABELLED")
+    evaluate.add_argument("--text-column", default="text", metavar="NAME")
+    evaluate.add_argument("--label-column", default="label", metavar="NAME")
+    evaluate.add_argument(
+        "--report-column",
+        metavar="NAME",
+        help="rows with the same value are one report, in reading order: tagged in context",
+    )
+    evaluate.add_argument("--model", type=Path, help="model directory (default: the shipped one)")
     commands.add_parser("train", help="train the model (same as python train.py)", add_help=False)
     return parser
 
@@ -427,7 +444,26 @@ def main(argv: list[str] | None = None) -> int:
         return train_main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "evaluate":
+        return _evaluate_command(args)
     return _tag_command(args, argv)
+
+
+def _evaluate_command(args: argparse.Namespace) -> int:
+    try:
+        model = load_model(args.model) if args.model else load_model()
+        reports = read_labelled(
+            args.labelled,
+            text_column=args.text_column,
+            label_column=args.label_column,
+            report_column=args.report_column,
+        )
+        scores = score(reports, in_context=args.report_column is not None, model=model)
+    except ThemetagError as error:
+        print(f"themetag evaluate: {error}", file=sys.stderr)
+        return error.exit_code
+    print(describe(scores, model.names))
+    return 0
 
 
 if __name__ == "__main__":

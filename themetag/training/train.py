@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from themetag.labels import load_themes
 from themetag.model import ThemeModel, save_model
 from themetag.model.context import softmax
+from themetag.model.metrics import Evaluation, evaluate, expected_calibration_error
 from themetag.resources import DEFAULT_LABELS
 from themetag.text.structure import Kind, read_structure
 from themetag.training.augment import augment
@@ -31,62 +31,7 @@ DEFAULT_CORPUS = PROJECT_ROOT / "corpus" / "docs"
 DEFAULT_SEED_LABELS = PROJECT_ROOT / "corpus" / "seed_check.jsonl"
 DEFAULT_SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 DEFAULT_OUTPUT = PROJECT_ROOT / "model"
-CALIBRATION_BINS = 15
 SHORT = 20  # characters: headings and other short segments are read apart in the figures
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Scores of predictions against gold labels."""
-
-    macro_f1: float
-    accuracy: float
-    segments: int
-    per_theme: dict[str, dict[str, float]]
-
-    def as_dict(self) -> dict:
-        return {
-            "macro_f1": round(self.macro_f1, 4),
-            "accuracy": round(self.accuracy, 4),
-            "segments": self.segments,
-            "per_theme": self.per_theme,
-        }
-
-
-def evaluate(gold: list[str], predicted: list[str], themes: list[str]) -> Evaluation:
-    """Macro-F1 over the themes present in gold, accuracy, and per-theme P/R/F1."""
-    present = [t for t in themes if t in set(gold)]
-    precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=present, zero_division=0
-    )
-    per_theme = {
-        theme: {
-            "precision": round(float(p), 4),
-            "recall": round(float(r), 4),
-            "f1": round(float(f), 4),
-            "support": int(s),
-        }
-        for theme, p, r, f, s in zip(present, precision, recall, f1, support, strict=True)
-    }
-    macro = f1_score(gold, predicted, labels=present, average="macro", zero_division=0)
-    return Evaluation(float(macro), float(accuracy_score(gold, predicted)), len(gold), per_theme)
-
-
-def calibration_bins(confidence: np.ndarray, correct: np.ndarray) -> list[tuple[float, float, int]]:
-    """Mean confidence, accuracy and count of each non-empty equal-width confidence bin."""
-    bins = np.minimum((confidence * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
-    return [
-        (float(confidence[bins == b].mean()), float(correct[bins == b].mean()), int(n))
-        for b, n in enumerate(np.bincount(bins, minlength=CALIBRATION_BINS))
-        if n
-    ]
-
-
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray) -> float:
-    """ECE with equal-width bins: the gap between confidence and accuracy, weighted by bin size."""
-    return sum(n * abs(c - a) for c, a, n in calibration_bins(confidence, correct)) / len(
-        confidence
-    )
 
 
 def review_threshold(
