@@ -58,3 +58,26 @@ def test_train_subcommand_shows_the_training_options():
     result = themetag("train", "--help")
     assert result.returncode == 0
     assert "--corpus" in result.stdout
+
+
+def test_top_k_writes_the_best_themes_with_their_probabilities(tmp_path):
+    import csv
+
+    good = tmp_path / "report.txt"
+    good.write_text(REPORT, encoding="utf-8")
+    output = tmp_path / "out.csv"
+    assert themetag("tag", good, "-o", output, "--top", "3", "-q").returncode == 0
+    with open(output, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0])[-9:] == [
+        f"top{rank}{part}" for rank in (1, 2, 3) for part in ("", "_name", "_confidence")
+    ]
+    for row in rows:
+        assert row["top1"] == row["theme"] and row["top2"] == row["runner_up"]
+        assert row["top1_name"] == row["name"]
+        confidences = [float(row[f"top{rank}_confidence"]) for rank in (1, 2, 3)]
+        assert confidences == sorted(confidences, reverse=True) and sum(confidences) <= 1.0001
+    plain = tmp_path / "plain.jsonl"
+    assert themetag("tag", good, "-o", plain, "-q").returncode == 0
+    assert "top1" not in json.loads(plain.read_text(encoding="utf-8").splitlines()[0])
+    assert themetag("tag", good, "--top", "-1").returncode == 2

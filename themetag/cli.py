@@ -65,6 +65,8 @@ def _format(args: argparse.Namespace) -> str:
         raise UsageError("--resume needs the -o FILE of the interrupted run")
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
+    if args.top < 0:
+        raise UsageError("--top must be 0 or more")
     if args.scheduler and args.jobs > 1:
         raise UsageError("--jobs is for this machine; with --scheduler the cluster's workers tag")
     if args.paths.count(STDIN) > 1:
@@ -218,7 +220,8 @@ def _results(job: _Job, remaining: list[Path], done: set[str]) -> Iterator[Repor
     if STDIN in remaining and job.stdin is not None:
         result = ReportResult(str(STDIN))
         try:
-            tag_texts([(result, read_stream(job.stdin, limits=job.limits))], job.model)
+            text = read_stream(job.stdin, limits=job.limits)
+            tag_texts([(result, text)], job.model, top=job.args.top)
         except UnreadableReport as error:
             result.error = str(error)
         yield result
@@ -231,10 +234,16 @@ def _results(job: _Job, remaining: list[Path], done: set[str]) -> Iterator[Repor
             model=job.model,
             limits=job.limits,
             done=done,
+            top=job.args.top,
         )
     else:
         yield from tag_files(
-            files, jobs=job.args.jobs, model=job.model, client=job.client, limits=job.limits
+            files,
+            jobs=job.args.jobs,
+            model=job.model,
+            client=job.client,
+            limits=job.limits,
+            top=job.args.top,
         )
 
 
@@ -385,6 +394,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="raise or lower a reader limit, as max_file_bytes=300MiB (see README, Limits)",
+    )
+    tag.add_argument(
+        "--top",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also write each segment's K best themes with their probabilities",
     )
     tag.add_argument(
         "--meta",

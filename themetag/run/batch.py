@@ -24,11 +24,12 @@ def tag_files(
     model: ThemeModel | None = None,
     client: Client | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    top: int = 0,
 ) -> Iterator[ReportResult]:
     """Tag report files and the supported files inside folders, one ReportResult per file,
     in order. With jobs > 1 the reports are tagged in that many processes, and with a
     dask.distributed `client` on its cluster's workers, with the same results; `limits`
-    bound what is read of each file."""
+    bound what is read of each file, and each row keeps its `top` best themes."""
     if jobs < 1:
         raise ValueError(f"jobs must be 1 or more, got {jobs}")
     model = model or load_model()
@@ -36,17 +37,17 @@ def tag_files(
     if client is not None:
         from themetag.run.cluster import tag_files_on_cluster
 
-        yield from tag_files_on_cluster(found, model, client, limits=limits)
+        yield from tag_files_on_cluster(found, model, client, limits=limits, top=top)
         return
     if jobs == 1:
         for batch in report_batches(found):
-            yield from tag_file_batch(batch, model, limits)
+            yield from tag_file_batch(batch, model, limits, top)
         return
     from joblib import Parallel, delayed
 
     source = model_source(model)
     results = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(tag_file_batch)(batch, source, limits) for batch in report_batches(found)
+        delayed(tag_file_batch)(batch, source, limits, top) for batch in report_batches(found)
     )
     try:
         for batch_results in results:

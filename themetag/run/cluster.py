@@ -64,7 +64,12 @@ def connect(address: str) -> Iterator[Client]:
 
 
 def tag_files_on_cluster(
-    paths: list[Path], model: ThemeModel, client: Client, *, limits: Limits = DEFAULT_LIMITS
+    paths: list[Path],
+    model: ThemeModel,
+    client: Client,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    top: int = 0,
 ) -> Iterator[ReportResult]:
     """Tag report files on the cluster's workers, one ReportResult per file, in order.
 
@@ -77,7 +82,7 @@ def tag_files_on_cluster(
 
     def submit(tasks: int) -> None:
         for batch in itertools.islice(batches, tasks):
-            future = client.submit(tag_file_batch, batch, shared_model, limits, pure=False)
+            future = client.submit(tag_file_batch, batch, shared_model, limits, top, pure=False)
             in_flight.append((batch, future))
 
     submit(window)

@@ -57,6 +57,7 @@ def _decode(line: dict[str, Any]) -> ReportResult:
 def _row(values: list[Any]) -> SegmentRow:
     fields = dict(zip(SegmentRow.__slots__, values, strict=True))
     fields["carried"] = tuple((str(name), str(value)) for name, value in fields["carried"])
+    fields["top"] = tuple((str(theme), str(name), float(p)) for theme, name, p in fields["top"])
     return SegmentRow(**fields)
 
 

@@ -30,6 +30,7 @@ def tag_paragraph_tables(
     model: ThemeModel | None = None,
     limits: Limits = DEFAULT_LIMITS,
     done: Collection[str] = (),
+    top: int = 0,
 ) -> Iterator[ReportResult]:
     """One ReportResult per report of each table (per file without `report_column`), in
     order, skipping the reports named in `done`; a table that cannot be read gives its reason."""
@@ -44,10 +45,13 @@ def tag_paragraph_tables(
             continue
         for report in reports:
             if report.name not in done:
-                yield _tag_table_report(report, model, in_context=report_column is not None)
+                in_context = report_column is not None
+                yield _tag_table_report(report, model, in_context=in_context, top=top)
 
 
-def _tag_table_report(report: TableReport, model: ThemeModel, *, in_context: bool) -> ReportResult:
+def _tag_table_report(
+    report: TableReport, model: ThemeModel, *, in_context: bool, top: int
+) -> ReportResult:
     if in_context:
         tags = tag_reports([report.paragraphs], model=model)[0]
     else:
@@ -60,7 +64,7 @@ def _tag_table_report(report: TableReport, model: ThemeModel, *, in_context: boo
             start += len(text) + 1
         tags = ReportTags(segments, theme_profile(segments, model.names))
     rows = [
-        SegmentRow.of(report.name, segment, model.names, carried)
+        SegmentRow.of(report.name, segment, model.names, carried, top)
         for segment, carried in zip(tags.segments, report.carried, strict=True)
     ]
     meta = read_meta("\n".join(report.paragraphs), name=report.name)

@@ -45,6 +45,8 @@ class SegmentRow:
     needs_review: bool
     # The other columns of a paragraph table's row, as (column, value), carried through.
     carried: tuple[tuple[str, str], ...] = ()
+    # The best themes with their names and probabilities, when asked for (`--top K`).
+    top: tuple[tuple[str, str, float], ...] = ()
 
     @classmethod
     def of(
@@ -53,6 +55,7 @@ class SegmentRow:
         segment: TaggedSegment,
         names: dict[str, str],
         carried: tuple[tuple[str, str], ...] = (),
+        top: int = 0,
     ) -> SegmentRow:
         runner_up, runner_up_confidence = segment.tag.ranking[1]
         return cls(
@@ -69,6 +72,10 @@ class SegmentRow:
             round(runner_up_confidence, 4),
             segment.tag.needs_review,
             carried,
+            tuple(
+                (theme, names.get(theme, theme), round(probability, 4))
+                for theme, probability in segment.tag.ranking[:top]
+            ),
         )
 
 
@@ -122,10 +129,11 @@ def _tag_apart_if_needed(
 
 
 def tag_file_batch(
-    paths: list[str], model: ModelSource, limits: Limits = DEFAULT_LIMITS
+    paths: list[str], model: ModelSource, limits: Limits = DEFAULT_LIMITS, top: int = 0
 ) -> list[ReportResult]:
     """Read, segment and tag report files, all their segments in one pass; a file that
-    cannot be read gives its reason. `model` may be a `model_source`, loaded once per process."""
+    cannot be read gives its reason. `model` may be a `model_source`, loaded once per process;
+    `top` best themes are kept on each row."""
     loaded = worker_model(model)
     results: list[ReportResult] = [ReportResult(str(path)) for path in paths]
     texts: list[tuple[ReportResult, str]] = []
@@ -134,11 +142,11 @@ def tag_file_batch(
             texts.append((result, read_report(result.path, limits=limits)))
         except UnreadableReport as error:
             result.error = str(error)
-    tag_texts(texts, loaded)
+    tag_texts(texts, loaded, top=top)
     return results
 
 
-def tag_texts(texts: list[tuple[ReportResult, str]], model: ThemeModel) -> None:
+def tag_texts(texts: list[tuple[ReportResult, str]], model: ThemeModel, *, top: int = 0) -> None:
     """Give each result the rows and profile of its report's text, or its reason for failing."""
     for (result, text), tags in zip(texts, _tag_apart_if_needed(texts, model), strict=True):
         if tags is None:
@@ -147,7 +155,7 @@ def tag_texts(texts: list[tuple[ReportResult, str]], model: ThemeModel) -> None:
         if not tags.segments:
             result.error = NO_SEGMENTS
             continue
-        result.rows = [SegmentRow.of(result.path, s, model.names) for s in tags.segments]
+        result.rows = [SegmentRow.of(result.path, s, model.names, top=top) for s in tags.segments]
         # Standard input has no file name to read a title or year from; a GBK name is read.
         name = "" if result.path == "-" else readable(Path(result.path).name)
         result.profile = Profile.of(result.path, tags, read_meta(text, name=name))

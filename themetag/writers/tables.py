@@ -21,7 +21,7 @@ EXCEL_ROW_LIMIT = 1_048_576
 # leading apostrophe in CSV, and is stored as a typed string cell in Excel files.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ERROR_COLUMNS = ["report", "error"]
-SEGMENT_COLUMNS = [name for name in SegmentRow.__slots__ if name != "carried"]
+SEGMENT_COLUMNS = [name for name in SegmentRow.__slots__ if name not in ("carried", "top")]
 Record = dict[str, Any]
 
 
@@ -31,9 +31,19 @@ def carried_column(name: str) -> str:
 
 
 def segment_columns(rows: Iterable[SegmentRow]) -> list[str]:
-    """The segments table's columns: the carried ones in order of first appearance, then ours."""
-    carried = dict.fromkeys(carried_column(name) for row in rows for name, _ in row.carried)
-    return [*carried, *SEGMENT_COLUMNS]
+    """The segments table's columns: the carried ones in order of first appearance, ours,
+    then the best themes when they were kept (`--top K`)."""
+    carried: dict[str, None] = {}
+    top = 0
+    for row in rows:
+        carried.update(dict.fromkeys(carried_column(name) for name, _ in row.carried))
+        top = max(top, len(row.top))
+    ranked = [f"top{rank}{part}" for rank in range(1, top + 1) for part in _TOP_PARTS]
+    return [*carried, *SEGMENT_COLUMNS, *ranked]
+
+
+# The columns of each of the best themes: its id, Chinese name and probability.
+_TOP_PARTS = ("", "_name", "_confidence")
 
 
 def segment_record(row: SegmentRow) -> Record:
@@ -41,6 +51,8 @@ def segment_record(row: SegmentRow) -> Record:
     record: Record = {carried_column(name): value for name, value in row.carried}
     record.update((name, getattr(row, name)) for name in SEGMENT_COLUMNS)
     record["report"] = readable(row.report)
+    for rank, best in enumerate(row.top, 1):
+        record.update(zip((f"top{rank}{part}" for part in _TOP_PARTS), best, strict=True))
     return record
 
 
@@ -174,7 +186,7 @@ def write_csv(rows: Iterable[Record], path: Path, columns: list[str]) -> int:
     return count
 
 
-def _excel_text(sheet: object, text: str) -> object:
+def excel_text(sheet: object, text: str) -> object:
     """Text as a typed string cell: shown as written, even when it starts with =."""
     from openpyxl.cell import WriteOnlyCell
 
@@ -208,7 +220,7 @@ def write_xlsx(
                 sheet.append(columns)
                 used = 1
             values = (row.get(column) for column in columns)
-            sheet.append([_excel_text(sheet, v) if isinstance(v, str) else v for v in values])
+            sheet.append([excel_text(sheet, v) if isinstance(v, str) else v for v in values])
             used += 1
     with atomic(path) as temporary:
         workbook.save(temporary)
