@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from files import BAD, GOOD, REPORT, themetag
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from themetag import split_report, tag_files
 from themetag.model import load_model_file, save_model
@@ -75,6 +76,29 @@ def test_xlsx_has_a_segments_and_a_profiles_sheet(folder, tmp_path):
     header = next(workbook["segments"].iter_rows(values_only=True))
     assert header[:3] == ("report", "segment", "start")
     assert len(list(workbook["profiles"].iter_rows(values_only=True))) == 7
+
+
+def test_the_workbook_works_like_one_made_in_excel(tmp_path):
+    output = tmp_path / "tags.xlsx"
+    examples = Path(__file__).parent.parent / "examples"
+    assert themetag("tag", examples, "-o", output, "-q").returncode == 0
+    workbook = load_workbook(output)
+    segments, profiles = workbook["segments"], workbook["profiles"]
+    header = [cell.value for cell in segments[1]]
+    rows = segments.max_row
+    assert segments.freeze_panes == "A2" and profiles.freeze_panes == "A2"
+    assert segments.auto_filter.ref == f"A1:{get_column_letter(len(header))}{rows}"
+    assert segments.column_dimensions[get_column_letter(header.index("text") + 1)].width == 60
+    confidence = segments.cell(2, header.index("confidence") + 1)
+    assert confidence.number_format == "0.0%" and isinstance(confidence.value, float)
+    assert segments.cell(2, header.index("name") + 1).value  # the Chinese name beside the id
+    (highlight,) = segments.conditional_formatting
+    flag = get_column_letter(header.index("needs_review") + 1)
+    assert str(highlight.sqref) == f"A2:{get_column_letter(len(header))}{rows}"
+    assert highlight.rules[0].formula == [f"${flag}2=TRUE"]
+    columns = [cell.value for cell in profiles[1]]
+    share = profiles.cell(2, columns.index("safety_share") + 1)
+    assert share.number_format == "0.0%"
 
 
 def test_html_page_shows_each_report_with_coloured_segments(folder, tmp_path):
