@@ -31,8 +31,10 @@ from themetag.run.evaluate import describe, read_labelled, score
 from themetag.run.journal import Journal, run_key
 from themetag.run.lock import OutputLock
 from themetag.run.paragraphs import tag_paragraph_tables
+from themetag.run.review import review_files
 from themetag.run.tasks import tag_texts
 from themetag.writers.page import write_page
+from themetag.writers.review import write_review
 from themetag.writers.tables import (
     ERROR_COLUMNS,
     FORMATS,
@@ -442,6 +444,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="rows with the same value are one report, in reading order: tagged in context",
     )
     evaluate.add_argument("--model", type=Path, help="model directory (default: the shipped one)")
+    review = commands.add_parser(
+        "review",
+        help="choose the segments whose correction would teach the model most",
+        description="Tag reports in context and write the BUDGET segments most worth a"
+        " person's check (uncertain first, spread over reports and themes) to a sheet with"
+        " their context and a `correct` column to fill; then `themetag train --add SHEET`.",
+    )
+    review.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    review.add_argument("--budget", type=int, required=True, metavar="N", help="segments to pick")
+    review.add_argument(
+        "-o", "--output", type=Path, required=True, help="the sheet: .xlsx, or .csv"
+    )
+    review.add_argument("--model", type=Path, help="model directory (default: the shipped one)")
     commands.add_parser("train", help="train the model (same as python train.py)", add_help=False)
     return parser
 
@@ -462,7 +477,34 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "evaluate":
         return _evaluate_command(args)
+    if args.command == "review":
+        return _review_command(args)
     return _tag_command(args, argv)
+
+
+def _review_command(args: argparse.Namespace) -> int:
+    try:
+        if args.budget < 1:
+            raise UsageError("--budget must be 1 or more")
+        if args.output.parent and not args.output.parent.is_dir():
+            raise UsageError(
+                f"cannot write {args.output}: folder {args.output.parent} does not exist"
+            )
+        model = load_model(args.model) if args.model else load_model()
+        run = review_files(args.paths, budget=args.budget, model=model)
+        write_review(run.items, args.output, model.names)
+    except ThemetagError as error:
+        print(f"themetag review: {error}", file=sys.stderr)
+        return error.exit_code
+    for path, reason in run.failures:
+        print(f"themetag review: could not read {readable(path)}: {reason}", file=sys.stderr)
+    print(
+        f"themetag review: {len(run.items)} of {run.segments} segments in {run.reports} reports"
+        f" to review, in {args.output}: fill in the correct column, then"
+        f" `themetag train --add {args.output}`",
+        file=sys.stderr,
+    )
+    return 1 if run.failures else 0
 
 
 def _evaluate_command(args: argparse.Namespace) -> int:
