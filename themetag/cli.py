@@ -444,6 +444,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="rows with the same value are one report, in reading order: tagged in context",
     )
     evaluate.add_argument("--model", type=Path, help="model directory (default: the shipped one)")
+    comparing = commands.add_parser(
+        "compare",
+        help="theme shares per group of reports, as tables and charts",
+        description="Compare the reports of a profiles table (OUT.profiles.csv, .jsonl, or the"
+        " profiles sheet of OUT.xlsx): theme shares per group, a CSV, an Excel workbook with"
+        " native charts and a heatmap, and PNG/SVG charts (with matplotlib).",
+    )
+    comparing.add_argument("profiles", type=Path, metavar="PROFILES")
+    comparing.add_argument(
+        "--by", metavar="COLUMN", help="group by year, level, kind, issuer or a manifest column"
+    )
+    comparing.add_argument(
+        "--measure",
+        choices=("expected", "characters", "segments"),
+        default="expected",
+        help="which share of content: expected (default, the steadier), characters, segments",
+    )
+    comparing.add_argument(
+        "-o", "--output", type=Path, metavar="BASE", help="BASE.csv, BASE.xlsx … or a folder"
+    )
     review = commands.add_parser(
         "review",
         help="choose the segments whose correction would teach the model most",
@@ -479,7 +499,34 @@ def main(argv: list[str] | None = None) -> int:
         return _evaluate_command(args)
     if args.command == "review":
         return _review_command(args)
+    if args.command == "compare":
+        return _compare_command(args)
     return _tag_command(args, argv)
+
+
+def _compare_command(args: argparse.Namespace) -> int:
+    from themetag.writers.compare import (  # matplotlib and charts, for this command alone
+        compare,
+        comparison_base,
+        read_profiles,
+        write_comparison,
+    )
+
+    try:
+        table = read_profiles(args.profiles)
+        comparison = compare(table, by=args.by, measure=args.measure)
+        files = write_comparison(comparison, args.output or comparison_base(args.profiles, args.by))
+    except ThemetagError as error:
+        print(f"themetag compare: {error}", file=sys.stderr)
+        return error.exit_code
+    except OSError as error:
+        print(f"themetag compare: cannot write output: {error}", file=sys.stderr)
+        return 2
+    for note in files.notes:
+        print(f"themetag compare: {note}", file=sys.stderr)
+    for path in files.written:
+        print(f"  wrote {path}", file=sys.stderr)
+    return 0
 
 
 def _review_command(args: argparse.Namespace) -> int:
