@@ -317,3 +317,18 @@ def test_the_default_base_is_beside_the_profiles():
     assert comparison_base(Path("out/t.profiles.csv"), "year") == Path("out/t.compare-year")
     assert comparison_base(Path("t.xlsx"), None) == Path("t.compare-reports")
     assert comparison_base(Path("t.profiles.jsonl"), "地区/省") == Path("t.compare-地区_省")
+
+
+def test_the_command_line_compares_and_says_what_it_wrote(runs, tmp_path):
+    output = tmp_path / "by-region"
+    result = themetag("compare", runs / "t.profiles.csv", "--by", "region", "-o", output)
+    assert result.returncode == 0, result.stderr
+    assert f"  wrote {output}.csv" in result.stderr and f"  wrote {output}.xlsx" in result.stderr
+    rows = read_csv(Path(f"{output}.csv"))
+    assert {row["region"]: row["reports"] for row in rows} == {
+        "甲市": "2",
+        "乙县": "1",
+        "": "1",  # the reports the manifest gives no region
+    }
+    missing = themetag("compare", runs / "t.profiles.csv", "--by", "province")
+    assert missing.returncode == 2 and "cannot compare by 'province'" in missing.stderr
