@@ -71,7 +71,9 @@ def read_apart(path: Path, seconds: float = 30, memory: int = 2 * 2**30, **limit
     return json.loads(done.stdout)
 
 
-def refused(result: dict, reason: str, seconds: float = 2, peak_mb: float = 200) -> None:
+# Refusals take milliseconds; reading what they refuse took minutes or ran out of memory. The
+# bound tells those apart on a machine busy with other work too.
+def refused(result: dict, reason: str, seconds: float = 10, peak_mb: float = 200) -> None:
     assert result["kind"] == "UnreadableReport", result
     assert re.fullmatch(reason, result["value"]), result["value"]
     assert result["seconds"] < seconds and result["peak_mb"] < peak_mb, result
@@ -256,7 +258,9 @@ def test_deep_and_unclosed_html_is_read_in_linear_time(tmp_path, page, limits, e
     result = read_apart(path, seconds=60, **limits)
     assert result["kind"] == "text", result
     assert result["value"] == expected
-    assert result["seconds"] < 2, result
+    # Linear time takes under a second here, 2.4 s on a machine busy with other work; the
+    # quadratic parser took 39-300 s. The bound tells those apart, not fast from slow.
+    assert result["seconds"] < 15, result
 
 
 def test_html_nested_past_the_depth_limit_is_refused_at_once(tmp_path):
