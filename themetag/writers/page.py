@@ -1,110 +1,274 @@
-"""The run's HTML page: one self-contained file, theme profiles as bars, segments coloured."""
+"""The run's HTML page: a summary of the run, then each report headed, profiled and its
+segments labelled by theme; for a large run, an index page and a folder of one page a report."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 from collections.abc import Iterable
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
+from themetag.api import ThemeShare
 from themetag.atomic import atomic
-from themetag.outputs import PAGE_MARK
+from themetag.errors import UsageError
 from themetag.paths import readable
-from themetag.run import Profile, ReportResult, SegmentRow
+from themetag.run import Profile, ReportResult
+from themetag.writers.page_html import PALETTE as PALETTE  # compare.py's charts use it too
+from themetag.writers.page_html import (
+    Themes,
+    bar,
+    controls,
+    description,
+    document,
+    heading,
+    segment,
+    sort_keys,
+    top_themes,
+)
+from themetag.writers.tables import Record, profile_record
 
-# One colour per theme, in the order of labels.yaml; the last two (overview, boilerplate)
-# are muted on purpose, as they are not policy themes.
-PALETTE = [
-    "#c0392b", "#d35400", "#e67e22", "#f1c40f", "#27ae60", "#16a085", "#1abc9c", "#2980b9",
-    "#3498db", "#8e44ad", "#9b59b6", "#e84393", "#b71540", "#6d4c41", "#00838f", "#558b2f",
-    "#95a5a6", "#cfd8dc",
-]  # fmt: skip
-
-STYLE = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;
-max-width:1100px;color:#222;line-height:1.7;padding:0 1em}
-h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2.5em;border-bottom:1px solid #ddd}
-.legend span{display:inline-block;margin:0 .8em .3em 0;font-size:.85em}
-.swatch{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.3em;
-vertical-align:-.1em}
-table{border-collapse:collapse;width:100%;font-size:.9em}
-td{padding:.25em .4em;vertical-align:middle}
-.bar{display:flex;height:1.1em;width:100%;border-radius:3px;overflow:hidden;background:#eee}
-.bar div{height:100%}
-.segment{padding:.15em .4em;margin:.2em 0;border-left:.35em solid;border-radius:2px}
-.review{outline:1px dashed #888}
-.meta{color:#666;font-size:.85em}.error{color:#b00}
-"""
-
-
-def _colours(themes: list[str]) -> dict[str, str]:
-    return {theme: PALETTE[i % len(PALETTE)] for i, theme in enumerate(themes)}
+# Past either limit a run gets an index and a page per report. Headless Chromium (Debian's,
+# 2 cores) opened 1,500 reports made from examples/ (3.1 M characters) as one page in 2.8 s
+# (19 MB as written before; 2.8 s now, 23 MB), and as an index (2.2 MB) in 0.37 s, a report's
+# page in 0.06 s (medians of 5; tests/test_page.py measures it again). One page of 200 of them
+# opens in 0.35 s, of 1 M characters (7.4 MB) in 0.9 s: a user's browser took 28 s for 28 MB.
+ONE_PAGE_REPORTS = 200
+ONE_PAGE_CHARACTERS = 1_000_000
+# A report's page in the folder: digits and .html only, so that a folder of other files (a
+# browser's "save page" folder has the same name) is never taken for ours and removed.
+REPORT_PAGE = re.compile(r"[0-9]+\.html")
 
 
-def _bar(profile: Profile, colours: dict[str, str]) -> str:
-    parts = []
-    for share in sorted(profile.shares, key=lambda s: list(colours).index(s.theme)):
-        if share.character_share > 0:
-            title = escape(f"{share.name} ({share.theme}): {share.character_share:.0%}")
-            parts.append(
-                f'<div style="width:{share.character_share * 100:.2f}%;'
-                f'background:{colours.get(share.theme, "#999")}" title="{title}"></div>'
+class _Run:
+    """What the summary needs of every report, and each theme's characters and segments."""
+
+    def __init__(self, themes: Themes) -> None:
+        self.themes = themes
+        self.records: list[Record] = []
+        self.failed: list[ReportResult] = []
+        self.characters: dict[str, int] = {}
+        self.segments: dict[str, int] = {}
+
+    def add(self, result: ReportResult) -> Record | None:
+        """Count a report in; its profile record, or None when it could not be tagged."""
+        if result.profile is None:
+            self.failed.append(ReportResult(result.path, error=result.error))
+            return None
+        for share in result.profile.shares:
+            self.characters[share.theme] = self.characters.get(share.theme, 0) + share.characters
+            self.segments[share.theme] = self.segments.get(share.theme, 0) + share.segments
+        record = profile_record(result.profile, list(self.themes.names))
+        self.records.append(record)
+        return record
+
+    def too_large_for_one_page(self) -> bool:
+        return (
+            len(self.records) > ONE_PAGE_REPORTS
+            or sum(self.characters.values()) > ONE_PAGE_CHARACTERS
+        )
+
+    def record(self) -> Record:
+        """All reports as one profile record: each theme's share of all their content."""
+        characters = sum(self.characters.values())
+        segments = sum(self.segments.values())
+        content = sum(self.characters.get(theme, 0) for theme in self.themes.content)
+        shares = tuple(
+            ThemeShare(
+                theme,
+                self.themes.name(theme),
+                self.segments[theme],
+                self.segments[theme] / max(segments, 1),
+                self.characters[theme],
+                self.characters[theme] / max(characters, 1),
+                self.characters[theme] / max(content, 1) if theme in self.themes.content else 0.0,
             )
-    return f'<div class="bar">{"".join(parts)}</div>'
+            for theme in self.characters
+        )
+        return profile_record(Profile("", segments, characters, shares), list(self.themes.names))
+
+    def summary(self, pages: str | None) -> str:
+        """The run's heading and profile and its reports listed; each links to its section,
+        or to its page in the folder `pages`."""
+        records = self.records
+        segments = sum(record["segments"] for record in records)
+        failed = f", {len(self.failed)} not tagged" if self.failed else ""
+        rows = "".join(
+            f"<tr {sort_keys(record, number, self.themes)}"
+            + (
+                f' id="r{number}"><td><a class="keep" href="{pages}/{_page_name(number)}">'
+                if pages
+                else f'><td><a href="#r{number}">'
+            )
+            + f'{escape(heading(record))}</a><p class="meta">{description(record)}</p></td>'
+            f'<td class="profile">{bar(record, self.themes, small_parts=False)}'
+            f'<p class="meta">top: {top_themes(record, self.themes)}</p></td></tr>'
+            for number, record in enumerate(records, 1)
+        )
+        errors = "".join(
+            f'<li class="error">{escape(readable(r.path))}: {escape(r.error or "")}</li>'
+            for r in self.failed
+        )
+        return (
+            f"<h1>themetag: {len(records):,} reports, {segments:,} segments{failed}</h1>"
+            '<p class="meta">Each theme\'s share of the content of all reports, by characters:'
+            f"</p>{bar(self.record(), self.themes, small_parts=True)}"
+            + controls(self.themes, filters=pages is None, sorting=True)
+            + "<table><thead><tr><th>report</th><th>theme profile of the content</th></tr>"
+            f'</thead><tbody class="reports">{rows}</tbody></table>'
+            + (f"<h2>Not tagged ({len(self.failed)})</h2><ul>{errors}</ul>" if errors else "")
+        )
 
 
-def _segment(row: SegmentRow, colour: str) -> str:
-    title = (
-        f"{row.name} ({row.theme}) 置信度 {row.confidence:.2f}; "
-        f"其次 {row.runner_up_name} {row.runner_up_confidence:.2f}"
-    )
-    review = " review" if row.needs_review else ""
+def _page_name(number: int) -> str:
+    return f"{number:04d}.html"
+
+
+def _section(record: Record, result: ReportResult, number: int, themes: Themes) -> str:
+    """A report: its heading, what it is, its profile and its segments, labelled."""
     return (
-        f'<div class="segment{review}" style="border-color:{colour};background:{colour}22" '
-        f'title="{escape(title)}">{escape(row.text)}</div>'
+        f'<section id="r{number}" {sort_keys(record, number, themes)}>'
+        f"<h2>{escape(heading(record))}</h2>"
+        f'<p class="meta">{description(record)}</p>{bar(record, themes, small_parts=True)}'
+        + "".join(segment(row, themes) for row in result.rows)
+        + "</section>"
     )
+
+
+def _report_folder(page: Path) -> Path:
+    """Where a large run's report pages go: page.html's are in page_files/."""
+    return page.with_name(f"{page.stem if page.suffix else page.name}_files")
+
+
+def _is_ours(folder: Path) -> bool:
+    """Whether a folder holds report pages only, as this writer leaves it."""
+    return (
+        folder.is_dir()
+        and not folder.is_symlink()
+        and all(
+            entry.is_file() and not entry.is_symlink() and REPORT_PAGE.fullmatch(entry.name)
+            for entry in folder.iterdir()
+        )
+    )
+
+
+def _refuse_unless_ours(folder: Path) -> None:
+    if (folder.exists() or folder.is_symlink()) and not _is_ours(folder):
+        raise UsageError(
+            f"cannot write the report pages in {folder}: it holds files themetag did not write"
+            " (move them, or give --html another name)"
+        )
+
+
+def _clear(folder: Path) -> None:
+    """Remove an earlier run's report pages; refuse a folder of anything else."""
+    _refuse_unless_ours(folder)
+    if folder.exists():
+        shutil.rmtree(folder)
+
+
+class _ReportPages:
+    """A large run's pages, one per report, written into a temporary folder that takes its
+    name (beside the index: page.html, page_files/0001.html …) only once all are written."""
+
+    def __init__(self, index: Path, themes: Themes) -> None:
+        self.folder = _report_folder(index)
+        self.partial = self.folder.with_name(f"{self.folder.name}.partial")
+        self.index = index
+        self.themes = themes
+        _refuse_unless_ours(self.folder)  # before a page is written, not after all of them
+        _clear(self.partial)  # left by an interrupted run
+        self.partial.mkdir()
+        # Each page is written when the next arrives, so that only the last has no next link.
+        self.waiting: tuple[Record, ReportResult, int] | None = None
+
+    def href(self) -> str:
+        return quote(self.folder.name)
+
+    def add(self, record: Record, result: ReportResult, number: int) -> None:
+        if self.waiting:
+            self._write(*self.waiting, last=False)
+        self.waiting = (record, result, number)
+
+    def finish(self) -> None:
+        if self.waiting:
+            self._write(*self.waiting, last=True)
+            self.waiting = None
+
+    def move_in(self) -> None:
+        """Put the finished folder under its name, in place of an earlier run's, whose index
+        goes first: until the new index takes its name, none links into this folder."""
+        _refuse_unless_ours(self.folder)
+        self.index.unlink(missing_ok=True)
+        _clear(self.folder)
+        os.replace(self.partial, self.folder)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.partial, ignore_errors=True)
+
+    def _write(self, record: Record, result: ReportResult, number: int, *, last: bool) -> None:
+        index = quote(self.index.name)
+        links = [f'<a class="keep" href="../{index}#r{number}">all reports</a>']
+        if number > 1:
+            links.append(f'<a class="keep" href="{_page_name(number - 1)}">previous</a>')
+        if not last:
+            links.append(f'<a class="keep" href="{_page_name(number + 1)}">next</a>')
+        body = (
+            f"<nav>{''.join(links)}</nav>"
+            + controls(self.themes, filters=True, sorting=False)
+            + _section(record, result, number, self.themes)
+        )
+        page = document(f"{heading(record)} · themetag", body, self.themes)
+        (self.partial / _page_name(number)).write_text(page, encoding="utf-8")
 
 
 def write_page(results: Iterable[ReportResult], path: Path, names: dict[str, str]) -> None:
-    """Write the page for a run's results (names: theme id -> Chinese name, in theme order)."""
-    themes = list(names)
-    colours = _colours(themes)
-    results = list(results)
-    tagged = [(r, r.profile) for r in results if r.profile is not None]
-    failed = [r for r in results if r.error is not None]
-    segments = sum(profile.segments for _, profile in tagged)
-    legend = "".join(
-        f'<span><i class="swatch" style="background:{colours[t]}"></i>{escape(names[t])}</span>'
-        for t in themes
+    """Write the page of a run's results (names: theme id -> Chinese name, in theme order); for
+    a large run, an index at `path` and one page per report in a folder beside it."""
+    themes = Themes.of(names)
+    run = _Run(themes)
+    held: list[ReportResult] = []  # the reports of a run small enough for one page, so far
+    pages: _ReportPages | None = None
+    try:
+        for result in results:
+            record = run.add(result)
+            if record is None:
+                continue
+            if pages is not None:
+                pages.add(record, result, len(run.records))
+                continue
+            held.append(result)
+            if run.too_large_for_one_page():
+                pages = _ReportPages(path, themes)
+                for number, earlier in enumerate(zip(run.records, held, strict=True), 1):
+                    pages.add(*earlier, number)
+                held = []
+        if pages is None:
+            _write_one_page(run, held, path)
+            return
+        pages.finish()
+        summary = run.summary(pages.href())
+        index = document(f"themetag: {len(run.records):,} reports", summary, themes)
+        with atomic(path) as temporary:
+            temporary.write_text(index, encoding="utf-8")
+            pages.move_in()
+    except BaseException:
+        if pages is not None:
+            pages.discard()
+        raise
+
+
+def _write_one_page(run: _Run, results: list[ReportResult], path: Path) -> None:
+    sections = "".join(
+        _section(record, result, number, run.themes)
+        for number, (record, result) in enumerate(zip(run.records, results, strict=True), 1)
     )
-    summary_rows = "".join(
-        f'<tr><td><a href="#r{i}">{escape(readable(r.path))}</a></td><td>{profile.segments}</td>'
-        f"<td>{escape(' '.join(s.name for s in profile.shares[:3]))}</td>"
-        f"<td style='width:40%'>{_bar(profile, colours)}</td></tr>"
-        for i, (r, profile) in enumerate(tagged)
-    )
-    sections = []
-    for i, (result, profile) in enumerate(tagged):
-        body = "".join(_segment(row, colours.get(row.theme, "#999")) for row in result.rows)
-        sections.append(
-            f'<h2 id="r{i}">{escape(readable(result.path))}</h2>'
-            f"{_bar(profile, colours)}"
-            f'<p class="meta">{profile.segments} segments, {profile.characters} characters; '
-            f"hover a segment for its theme and confidence; dashed ones need review.</p>{body}"
-        )
-    errors = "".join(
-        f'<li class="error">{escape(readable(r.path))}: {escape(r.error or "")}</li>'
-        for r in failed
-    )
-    html = (
-        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">{PAGE_MARK}'
-        f"<title>themetag: {len(tagged)} reports</title><style>{STYLE}</style></head><body>"
-        f"<h1>themetag: {len(tagged)} reports, {segments} segments</h1>"
-        f'<div class="legend">{legend}</div>'
-        f"<table><tr><th>report</th><th>segments</th><th>top themes</th>"
-        f"<th>theme profile (by characters)</th></tr>{summary_rows}</table>"
-        + (f"<h2>Not tagged ({len(failed)})</h2><ul>{errors}</ul>" if failed else "")
-        + "".join(sections)
-        + "</body></html>"
-    )
+    body = f'{run.summary(None)}<div class="reports">{sections}</div>'
+    page = document(f"themetag: {len(run.records):,} reports", body, run.themes)
     with atomic(path) as temporary:
-        temporary.write_text(html, encoding="utf-8")
+        temporary.write_text(page, encoding="utf-8")
+    earlier = _report_folder(path)
+    if _is_ours(earlier):  # an earlier large run's pages, which this page replaces
+        shutil.rmtree(earlier)
