@@ -1,16 +1,19 @@
-"""The HTML page as a reader sees it: opened in headless Chromium, its labels, filters and
-sorting checked in the rendered page; its large-run layout and atomic writing."""
+"""The HTML page as a reader sees it: opened in headless Chromium, its labels, filters,
+sorting and review mode checked in the rendered page; its large-run layout and atomic writing."""
 
 from __future__ import annotations
 
 import base64
+import csv
 import dataclasses
+import io
 import json
 import os
 import select
 import shutil
 import statistics
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +22,14 @@ from files import REPORT
 
 from themetag.api import load_model
 from themetag.errors import UsageError
-from themetag.run import ReportResult
+from themetag.run import ReportResult, SegmentRow
+from themetag.run.review import segment_context
 from themetag.run.tasks import tag_file_batch, tag_texts
 from themetag.training.corpus import PROJECT_ROOT
 from themetag.writers import page
 from themetag.writers.page import write_page
+from themetag.writers.review import REVIEW_COLUMNS
+from themetag.writers.tables import FORMULA_START, Record, segment_record, write_csv
 
 CHROMIUM = next(
     filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
@@ -129,6 +135,20 @@ class Chromium:
         )
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def download(self, selector: str, folder: Path) -> Path:
+        """Click what downloads a file; the file, once the browser has saved it in `folder`."""
+        folder.mkdir()
+        self._send("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(folder))
+        self.click(selector)
+        deadline = time.monotonic() + ANSWER_SECONDS
+        # Chromium saves it as a .crdownload file and renames it when it is complete.
+        while not (done := [p for p in folder.iterdir() if p.suffix != ".crdownload"]):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no download in {ANSWER_SECONDS} s")
+            time.sleep(0.05)
+        [path] = done
+        return path
 
     def screenshot(self, path: Path) -> None:
         path.write_bytes(base64.b64decode(self.send("Page.captureScreenshot")["data"]))
@@ -254,8 +274,10 @@ def test_hostile_report_text_and_names_stay_text(browser, tmp_path):
         "</textarea></title></style></script><script>document.title='ran'</script>"
         "\"'><img src=x onerror=\"document.title='ran'\"><!-- ]]> &amp; &lt;b&gt;"
     )
-    result = ReportResult(f"{hostile}.txt")
-    tag_texts([(result, f"{hostile}\n{REPORT}{hostile}\n")], load_model())
+    # A path with a newline, a line a spreadsheet would run; three themes kept (--top 3).
+    result = ReportResult(f"=cmd,{hostile}\n.txt")
+    formula = "=cmd|' /C calc'!A0,\"加强安全教育\",落实责任"
+    tag_texts([(result, f"{formula}\n{hostile}\n{REPORT}{hostile}\n")], load_model(), top=3)
     path = tmp_path / "page.html"
     write_page([result], path, load_model().names)
     browser.open(path.as_uri())
@@ -265,6 +287,154 @@ def test_hostile_report_text_and_names_stay_text(browser, tmp_path):
     texts = [segment["text"] for segment in segments_shown(browser)]
     assert texts == [row.text for row in result.rows] and hostile in texts[-1]
     assert hostile in browser.evaluate("document.querySelector('section .meta').textContent")
+    # Corrected, the hostile segments are still text, on the page and in the download, which
+    # Python's csv module reads back exactly (the formulas guarded).
+    browser.click("#mode")
+    first, second, *_, last = result.rows
+    assert first.text == formula and hostile in second.text
+    browser.click('#r1 .segment[data-row^="1 "]')
+    picks = browser.evaluate("[...document.querySelectorAll('.picker button')].map(b =>"
+                             " b.dataset.pick)")  # fmt: skip
+    assert picks[:3] == [theme for theme, _, _ in first.top]
+    browser.click('.picker [data-pick="safety"]')
+    correct(browser, 1, second.segment, first.theme)
+    correct(browser, 1, last.segment, "teachers")
+    assert browser.evaluate("document.title") == "themetag: 1 reports"
+    assert browser.evaluate("document.images.length") == 0
+    assert [s["text"] for s in segments_shown(browser)] == [row.text for row in result.rows]
+    sheet = browser.download("#download", tmp_path / "downloads")
+    expected = [
+        review_row(result, first, "safety"),
+        review_row(result, second, first.theme),
+        review_row(result, last, "teachers"),
+    ]
+    assert rows_of(sheet) == expected
+    assert expected[0]["report"] == f"=cmd,{hostile}\n.txt" and expected[1]["previous"] == formula
+    assert expected[0]["top3"]
+    cells = [cell for row in csv.reader(io.StringIO(sheet.read_text("utf-8-sig"))) for cell in row]
+    assert f"'{formula}" in cells and f"'=cmd,{hostile}\n.txt" in cells
+
+
+def correct(browser: Chromium, report: int, number: int, theme: str) -> None:
+    """In review mode, click a report's segment and pick a theme for it."""
+    browser.click(f'#r{report} .segment[data-row^="{number} "]')
+    browser.click(f'.picker [data-pick="{theme}"]')
+
+
+def review_row(result: ReportResult, row: SegmentRow, correct: str) -> Record:
+    """A corrected segment as the review sheet has it: the segments table's values for it,
+    its context as `themetag review` reads it, the model's next themes, the answer."""
+    texts = [other.text for other in result.rows]
+    context = segment_context(texts)[row.segment - 1]
+    table = segment_record(row)
+    record = {column: str(table[column]) for column in REVIEW_COLUMNS if column in table}
+    around = zip(("heading", "previous", "next"), context, strict=True)
+    record |= {column: "" if index is None else texts[index] for column, index in around}
+    third = row.top[2] if len(row.top) > 2 else ("", "", "")
+    record |= {
+        "top2": row.runner_up,
+        "top2_name": row.runner_up_name,
+        "top2_confidence": str(row.runner_up_confidence),
+        **dict(zip(("top3", "top3_name", "top3_confidence"), map(str, third), strict=True)),
+        "correct": correct,
+    }
+    return {column: record[column] for column in REVIEW_COLUMNS}
+
+
+def rows_of(sheet: Path) -> list[Record]:
+    """The rows of a downloaded sheet as Python's csv module reads them, the apostrophe that
+    keeps a cell from running as a formula taken off; its header must be the review sheet's."""
+    text = sheet.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff")
+    header, *rows = csv.reader(io.StringIO(text[1:], newline=""))
+    assert header == REVIEW_COLUMNS
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(FORMULA_START)
+    return [
+        {
+            column: cell[1:] if cell[:1] == "'" and cell[1:2].startswith(FORMULA_START) else cell
+            for column, cell in zip(header, row, strict=True)
+        }
+        for row in rows
+    ]
+
+
+def test_review_mode_is_off_until_turned_on(examples, browser, tmp_path):
+    path = tmp_path / "page.html"
+    write_page(examples, path, load_model().names)
+    browser.open(path.as_uri())
+    assert browser.evaluate("getComputedStyle(document.querySelector('.tools')).display") == "none"
+    browser.click("#r1 .segment")
+    assert browser.evaluate("document.querySelector('.picker')") is None
+    browser.click("#mode")
+    assert browser.evaluate("location.search").endswith("&mode=review")  # kept in links
+    assert browser.evaluate("getComputedStyle(document.querySelector('.tools')).display") != "none"
+    assert browser.evaluate("document.getElementById('counted').textContent") == (
+        "0 corrected, 0 confirmed"
+    )
+    assert browser.evaluate("document.getElementById('download').disabled")
+
+
+def test_corrections_made_on_the_page_download_as_a_review_sheet(examples, browser, tmp_path):
+    names = load_model().names
+    path = tmp_path / "page.html"
+    write_page(examples, path, names)
+    browser.open(f"{path.as_uri()}?mode=review")
+    first, second, third = (result.rows for result in examples)
+    # The picker offers the model's theme (to confirm it) and runner-up first, then the rest.
+    browser.click('#r1 .segment[data-row^="3 "]')
+    picks = browser.evaluate("[...document.querySelectorAll('.picker button')].map(b =>"
+                             " [b.dataset.pick ?? null, b.textContent])")  # fmt: skip
+    row = first[2]
+    rest = [theme for theme in names if theme not in (row.theme, row.runner_up)]
+    assert picks == [
+        [row.theme, f"✓ {row.name}"],
+        [row.runner_up, row.runner_up_name],
+        *([theme, names[theme]] for theme in rest),
+        [None, "cancel"],
+    ]
+    other = rest[0]
+    browser.click(f'.picker [data-pick="{other}"]')
+    assert browser.evaluate("document.querySelector('.picker')") is None
+    corrected = "document.querySelector('#r1 .segment.fixed')"
+    assert browser.evaluate(f"{corrected}.querySelector('.mark').textContent") == names[other]
+    assert (
+        browser.evaluate(f"getComputedStyle({corrected}.querySelector('.tag')).textDecorationLine")
+        == "line-through"
+    )
+    assert third[1].theme not in ("teachers", "safety")
+    correct(browser, 2, 5, second[4].theme)  # confirmed
+    correct(browser, 3, 2, "teachers")
+    correct(browser, 3, 2, "safety")  # a second answer replaces the first
+    correct(browser, 1, 7, "teachers")
+    correct(browser, 1, 7, "")  # undone
+    assert browser.evaluate("document.getElementById('counted').textContent") == (
+        "2 corrected, 1 confirmed"
+    )
+    expected = [
+        review_row(examples[0], first[2], other),
+        review_row(examples[1], second[4], second[4].theme),
+        review_row(examples[2], third[1], "safety"),
+    ]
+    sheet = browser.download("#download", tmp_path / "downloads")
+    assert sheet.name == "corrections.csv"
+    assert rows_of(sheet) == expected
+    # Byte for byte as the project's CSV writer writes the review sheet.
+    write_csv(expected, tmp_path / "expected.csv", REVIEW_COLUMNS)
+    assert sheet.read_bytes() == (tmp_path / "expected.csv").read_bytes()
+    # A reload keeps them; clearing (asked twice) removes them.
+    browser.open(browser.evaluate("location.href"))
+    marks = "[...document.querySelectorAll('.mark')].map(m => m.textContent)"
+    assert browser.evaluate(marks) == [names[other], "✓", names["safety"]]
+    browser.click("#clear")
+    assert browser.evaluate(marks)
+    browser.click("#clear")
+    assert browser.evaluate(marks) == []
+    browser.open(browser.evaluate("location.href"))
+    assert browser.evaluate("document.getElementById('counted').textContent") == (
+        "0 corrected, 0 confirmed"
+    )
 
 
 def replicas(count: int, examples: list[ReportResult]) -> list[ReportResult]:
@@ -301,6 +471,32 @@ def test_a_large_run_is_an_index_and_a_page_per_report_linked_both_ways(
         f"{path.as_uri()}?theme=safety&sort=year#r3",
         f"{folder.as_uri()}/0002.html?theme=safety&sort=year",
         f"{folder.as_uri()}/0004.html?theme=safety&sort=year",
+    ]
+
+
+def test_corrections_on_a_large_run_s_report_pages_download_together(
+    examples, browser, tmp_path, monkeypatch
+):
+    # Chromium gives every file: page one origin, so the report pages share localStorage.
+    monkeypatch.setattr(page, "ONE_PAGE_REPORTS", 4)
+    reports = replicas(6, examples)
+    path = tmp_path / "run page.html"
+    write_page(reports, path, load_model().names)
+    folder = tmp_path / "run page_files"
+    answers = []
+    for number, segment in ((6, 4), (2, 3)):
+        row = reports[number - 1].rows[segment - 1]
+        answers.append((number, row, "safety" if row.theme != "safety" else "teachers"))
+        browser.open(f"{(folder / f'{number:04d}.html').as_uri()}?mode=review")
+        correct(browser, number, segment, answers[-1][2])
+    browser.open(f"{path.as_uri()}?mode=review")
+    assert browser.evaluate("document.getElementById('counted').textContent") == (
+        "2 corrected, 0 confirmed"
+    )
+    sheet = browser.download("#download", tmp_path / "downloads")
+    assert rows_of(sheet) == [
+        review_row(reports[number - 1], row, theme)
+        for number, row, theme in sorted(answers, key=lambda answer: answer[0])
     ]
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from themetag.api import ReportTags, Tag, load_model, tag_reports
 from themetag.errors import UnreadableReport
@@ -118,20 +119,40 @@ def select_for_review(reports: Sequence[tuple[str, ReportTags]], budget: int) ->
 
 def _items(name: str, tags: ReportTags) -> list[ReviewItem]:
     texts = [segment.text for segment in tags.segments]
-    parts = read_structure(texts)
-    items = []
-    for index, (segment, part) in enumerate(zip(tags.segments, parts, strict=True)):
-        items.append(
-            ReviewItem(
-                name,
-                segment.number,
-                segment.start,
-                segment.end,
-                texts[part.parent] if part.parent is not None else "",
-                texts[index - 1] if index > 0 else "",
-                segment.text,
-                texts[index + 1] if index + 1 < len(texts) else "",
-                segment.tag,
-            )
+
+    def text(index: int | None) -> str:
+        return "" if index is None else texts[index]
+
+    return [
+        ReviewItem(
+            name,
+            segment.number,
+            segment.start,
+            segment.end,
+            text(context.heading),
+            text(context.previous),
+            segment.text,
+            text(context.next),
+            segment.tag,
         )
-    return items
+        for segment, context in zip(tags.segments, segment_context(texts), strict=True)
+    ]
+
+
+class Context(NamedTuple):
+    """Where a segment's context is among its report's segments, None where there is none:
+    the heading it stands under, the segment before it and the one after it."""
+
+    heading: int | None
+    previous: int | None
+    next: int | None
+
+
+def segment_context(texts: Sequence[str]) -> list[Context]:
+    """Each segment's context as a review shows it (the sheet, the page's corrections), by
+    index into the report's segment texts."""
+    last = len(texts) - 1
+    return [
+        Context(part.parent, index - 1 if index > 0 else None, index + 1 if index < last else None)
+        for index, part in enumerate(read_structure(texts))
+    ]

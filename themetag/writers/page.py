@@ -16,6 +16,7 @@ from themetag.atomic import atomic
 from themetag.errors import UsageError
 from themetag.paths import readable
 from themetag.run import Profile, ReportResult
+from themetag.run.review import segment_context
 from themetag.writers.page_html import PALETTE as PALETTE  # compare.py's charts use it too
 from themetag.writers.page_html import (
     Themes,
@@ -127,12 +128,18 @@ def _page_name(number: int) -> str:
 
 
 def _section(record: Record, result: ReportResult, number: int, themes: Themes) -> str:
-    """A report: its heading, what it is, its profile and its segments, labelled."""
+    """A report: its heading, what it is, its profile and its segments, labelled; named as
+    the segments table names it, for the corrections."""
+    contexts = segment_context([row.text for row in result.rows])
+    report = readable(result.rows[0].report)
     return (
-        f'<section id="r{number}" {sort_keys(record, number, themes)}>'
-        f"<h2>{escape(heading(record))}</h2>"
+        f'<section id="r{number}" {sort_keys(record, number, themes)} '
+        f'data-report="{escape(report)}"><h2>{escape(heading(record))}</h2>'
         f'<p class="meta">{description(record)}</p>{bar(record, themes, small_parts=True)}'
-        + "".join(segment(row, themes) for row in result.rows)
+        + "".join(
+            segment(row, themes, context)
+            for row, context in zip(result.rows, contexts, strict=True)
+        )
         + "</section>"
     )
 
@@ -217,7 +224,7 @@ class _ReportPages:
             links.append(f'<a class="keep" href="{_page_name(number + 1)}">next</a>')
         body = (
             f"<nav>{''.join(links)}</nav>"
-            + controls(self.themes, filters=True, sorting=False)
+            + controls(self.themes, filters=True, sorting=False, index=f"../{index}")
             + _section(record, result, number, self.themes)
         )
         page = document(f"{heading(record)} · themetag", body, self.themes)

@@ -1,5 +1,6 @@
 """The parts of the run's HTML pages: theme colours, labelled profile bars, report headings,
-labelled segments, the controls and the script that filters and sorts them."""
+labelled segments, the controls and the script that filters and sorts them and takes a
+person's corrections (review mode)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 from themetag.api import not_content_themes
 from themetag.outputs import PAGE_MARK
 from themetag.run import SegmentRow
+from themetag.run.review import Context
+from themetag.writers.review import REVIEW_COLUMNS
 from themetag.writers.tables import Record
 
 # Glasbey's colours (colorcet.glasbey, the first 16) for the content themes, in the order of
@@ -51,12 +54,18 @@ table{border-collapse:collapse;width:100%;font-size:.9em}
 th{text-align:left;border-bottom:1px solid #ccc}td{padding:.3em .4em;vertical-align:top;
 border-bottom:1px solid #eee}td .meta{margin:0}.profile{width:55%}
 nav a{margin-right:1.2em}
+body:not(.reviewing) .tools{display:none}.reviewing .segment{cursor:pointer}
+.fixed>.tag:first-child{text-decoration:line-through}
+.picker{margin:.1em 0 .6em .4em;padding:.3em .3em 0;border:1px solid #ccc;border-radius:3px}
+.picker button{border:0;font:inherit;font-size:.85em;cursor:pointer}
 """
 
-# The state of the controls lives in the query (?theme=a,b&min=…&max=…&review=…&sort=…): a
-# reload, a bookmark and the links between a large run's pages keep it, and anchors (#r3) stay
-# free for jumping to a report.
-SCRIPT = """
+# The state of the controls lives in the query (?theme=a,b&min=…&max=…&review=…&sort=…&mode=…):
+# a reload, a bookmark and the links between a large run's pages keep it, and anchors (#r3)
+# stay free for jumping to a report. Corrections live in localStorage under the address of the
+# run's (index) page: Chromium gives every file: page one origin, so a large run's report pages
+# add to one download. Report text only ever reaches the page's DOM as textContent.
+SCRIPT = r"""
 "use strict";
 (() => {
   const all = (selector) => [...document.querySelectorAll(selector)];
@@ -65,17 +74,21 @@ SCRIPT = """
   const fields = ["min", "max", "review", "sort"].filter(control);
   const state = new URLSearchParams(location.search);
   const collator = new Intl.Collator("zh");
+  const mode = control("mode"), clear = control("clear");
 
   function show() {
     const chosen = state.get("theme")?.split(",");
     for (const box of boxes) box.checked = !chosen || chosen.includes(box.value);
     for (const id of fields) if (state.has(id)) control(id).value = state.get(id);
+    mode.checked = state.get("mode") === "review";
   }
   function remember() {
     const on = boxes.filter((box) => box.checked).map((box) => box.value);
     if (on.length < boxes.length) state.set("theme", on.join(","));
     else if (boxes.length) state.delete("theme");
     for (const id of fields) state.set(id, control(id).value);
+    if (mode.checked) state.set("mode", "review");
+    else state.delete("mode");
   }
   function filter() {
     if (!boxes.length) return;
@@ -121,7 +134,11 @@ SCRIPT = """
     // A browser may refuse to change a file: address; the links keep the state all the same.
     try { history.replaceState(null, "", address); } catch {}
   }
-  function apply() { filter(); sort(); keep(); }
+  function apply() {
+    filter(); sort(); keep();
+    document.body.classList.toggle("reviewing", mode.checked);
+    if (!mode.checked) close();
+  }
   document.addEventListener("change", (event) => {
     if (event.target.closest(".controls")) { remember(); apply(); }
   });
@@ -131,7 +148,156 @@ SCRIPT = """
     for (const box of boxes) box.checked = every === "1";
     remember(); apply();
   });
-  show(); apply();
+
+  const bar = control("corrections");
+  const themes = JSON.parse(bar.dataset.themes), columns = JSON.parse(bar.dataset.columns);
+  const names = Object.fromEntries(themes.map(([theme, name]) => [theme, name]));
+  const classes = Object.fromEntries(themes.map(([theme, , cls]) => [theme, cls]));
+  const key = `themetag corrections ${new URL(bar.dataset.index || "", location).pathname}`;
+  const text = (segment) => segment.lastChild.textContent;
+  const name = (theme) => names[theme] ?? theme;
+  let entries = {}, kept = true, picker = null, picked = null;
+
+  function stored() {
+    if (!kept) return entries;  // what storage holds is older than what is in memory
+    try { return JSON.parse(localStorage.getItem(key)) ?? {}; } catch { kept = false; }
+    return entries;
+  }
+  function store() {
+    try {
+      if (Object.keys(entries).length) localStorage.setItem(key, JSON.stringify(entries));
+      else localStorage.removeItem(key);
+      kept = true;
+    } catch { kept = false; }
+  }
+  // A segment's data-row: its number, offsets, the numbers of its heading and neighbours
+  // (0 for none) and the model's second and third themes with their probabilities.
+  function about(segment) {
+    const [number, start, end, heading, previous, next, top2, top2_confidence, top3 = "",
+      top3_confidence = ""] = segment.dataset.row.split(" ");
+    const section = segment.closest("section");
+    return {section, number, start, end, context: [heading, previous, next], top2,
+      top2_confidence, top3, top3_confidence, id: JSON.stringify([section.dataset.report, number])};
+  }
+  function row(segment, correct) {
+    const at = about(segment), segments = at.section.querySelectorAll(".segment");
+    const [heading, previous, next] = at.context
+      .map((number) => number === "0" ? "" : text(segments[number - 1]));
+    const theme = segment.dataset.theme;
+    return {
+      report: at.section.dataset.report, segment: at.number, start: at.start, end: at.end,
+      heading, previous, text: text(segment), next, theme, name: name(theme),
+      confidence: segment.dataset.confidence, top2: at.top2, top2_name: name(at.top2),
+      top2_confidence: at.top2_confidence, top3: at.top3, top3_name: at.top3 && name(at.top3),
+      top3_confidence: at.top3_confidence, correct,
+    };
+  }
+  function mark(segment, correct) {
+    segment.querySelector(".mark")?.remove();
+    segment.classList.remove("fixed", "confirmed");
+    if (!correct) return;
+    const confirmed = correct === segment.dataset.theme, chip = document.createElement("span");
+    segment.classList.add(confirmed ? "confirmed" : "fixed");
+    chip.className = `tag mark ${confirmed ? "" : classes[correct] ?? ""}`;
+    chip.textContent = confirmed ? "\u2713" : name(correct);
+    segment.querySelector(".tag").after(chip);
+  }
+  function count() {
+    const rows = Object.values(entries).map((entry) => entry.row);
+    const confirmed = rows.filter((row) => row.correct === row.theme).length;
+    control("counted").textContent = `${rows.length - confirmed} corrected, ${confirmed}` +
+      ` confirmed${kept ? "" : " (the browser does not keep them: download them now)"}`;
+    control("download").disabled = !rows.length;
+  }
+  function refresh() {
+    entries = stored();
+    for (const segment of all(".fixed, .confirmed")) mark(segment, "");
+    const sections = new Map(all("section").map((section) => [section.dataset.report, section]));
+    for (const [id, entry] of Object.entries(entries)) {
+      const [report, number] = JSON.parse(id);
+      const segment = sections.get(report)?.querySelectorAll(".segment")[number - 1];
+      // A page written again over a changed report: the old answer is not this text's.
+      if (segment && text(segment) === entry.row.text) mark(segment, entry.row.correct);
+    }
+    count();
+  }
+  function correct(segment, theme) {
+    const at = about(segment);
+    entries = stored();
+    if (theme) {
+      const order = [Number(at.section.dataset.order), Number(at.number)];
+      entries[at.id] = {order, row: row(segment, theme)};
+    } else delete entries[at.id];
+    store(); mark(segment, theme); count();
+  }
+  function close() { picker?.remove(); picker = null; }
+  function open(segment) {
+    close();
+    const theme = segment.dataset.theme, at = about(segment);
+    const order = new Set([theme, at.top2, at.top3, ...themes.map(([other]) => other)]);
+    picker = document.createElement("div");
+    picker.className = "picker";
+    picked = segment;
+    const choice = (label, pick, cls = "") => {
+      const button = document.createElement("button");
+      Object.assign(button, {type: "button", className: `chip ${cls}`, textContent: label});
+      if (pick !== undefined) button.dataset.pick = pick;
+      picker.append(button);
+    };
+    for (const other of order) {
+      if (other in names) choice(other === theme ? `\u2713 ${name(other)}` : name(other), other,
+        classes[other]);
+    }
+    if (at.id in entries) choice("undo", "");
+    choice("cancel");
+    segment.after(picker);
+  }
+  function cell(value) {
+    // As the project's CSV writer: what a spreadsheet would run as a formula gets an apostrophe.
+    const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+    return /[",\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
+  }
+  function download() {
+    const rows = Object.values(stored())
+      .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1])
+      .map((entry) => columns.map((column) => entry.row[column] ?? ""));
+    const lines = [columns, ...rows].map((cells) => `${cells.map(cell).join(",")}\r\n`);
+    // A BOM, so that Excel reads the Chinese text as UTF-8.
+    const blob = new Blob(["\ufeff", ...lines], {type: "text/csv;charset=utf-8"});
+    const link = document.createElement("a");
+    Object.assign(link, {href: URL.createObjectURL(blob), download: "corrections.csv"});
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60000);  // once the download has begun
+  }
+  function disarm() { delete clear.dataset.armed; clear.textContent = "clear"; }
+  document.addEventListener("click", (event) => {
+    if (event.target !== clear) disarm();
+    const button = event.target.closest(".picker button");
+    if (button) {
+      if (button.dataset.pick !== undefined) correct(picked, button.dataset.pick);
+      close();
+      return;
+    }
+    const segment = mode.checked && event.target.closest(".segment");
+    // Selecting text to copy it is not a click on the segment.
+    if (segment && !getSelection().toString()) open(segment);
+  });
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
+  control("download").addEventListener("click", download);
+  clear.addEventListener("click", () => {
+    if (!clear.dataset.armed) {
+      clear.dataset.armed = "1";
+      clear.textContent = "clear them all? click again";
+      return;
+    }
+    entries = {};
+    store(); refresh(); close(); disarm();
+  });
+  // Another of the run's pages, open in another tab, changed them.
+  addEventListener("storage", (event) => { if (event.key === key) refresh(); });
+  show(); apply(); refresh();
 })();
 """
 
@@ -254,25 +420,33 @@ def top_themes(record: Record, themes: Themes) -> str:
     )
 
 
-def segment(row: SegmentRow, themes: Themes) -> str:
-    """A segment with its theme's name and confidence on it; hovering adds the runner-up."""
+def segment(row: SegmentRow, themes: Themes, context: Context) -> str:
+    """A segment with its theme's name and confidence on it; hovering adds the runner-up.
+    `data-row` holds what a correction's row needs (see the script's `about`)."""
     title = (
         f"{row.name} ({row.theme}) 置信度 {row.confidence:.2f}; "
         f"其次 {row.runner_up_name} {row.runner_up_confidence:.2f}"
         + ("; needs review" if row.needs_review else "")
     )
     review = " review" if row.needs_review else ""
+    # Numbers, not texts, for the context: the texts are on the page already (each segment's
+    # number is its place in the report). The third theme is known when the run kept it.
+    numbers = [0 if index is None else index + 1 for index in context]
+    third = (row.top[2][0], row.top[2][2]) if len(row.top) > 2 else ()
+    fields = (row.segment, row.start, row.end, *numbers, row.runner_up, row.runner_up_confidence)
     return (
         f'<div class="segment {themes.classes.get(row.theme, "")}{review}" '
         f'data-theme="{escape(row.theme)}" data-confidence="{row.confidence}" '
-        f'data-review="{int(row.needs_review)}" title="{escape(title)}">'
+        f'data-review="{int(row.needs_review)}" '
+        f'data-row="{escape(" ".join(map(str, (*fields, *third))))}" title="{escape(title)}">'
         f'<span class="tag">{escape(row.name)} {row.confidence:.2f}</span>{escape(row.text)}</div>'
     )
 
 
-def controls(themes: Themes, *, filters: bool, sorting: bool) -> str:
+def controls(themes: Themes, *, filters: bool, sorting: bool, index: str = "") -> str:
     """The legend, which with `filters` is also the theme filter, with the confidence and
-    review filters; with `sorting`, the order of the reports."""
+    review filters; with `sorting`, the order of the reports; then review mode, its
+    corrections kept under the address of the run's page (`index`, relative; "" for this)."""
     chips = "".join(
         f'<label class="chip {themes.classes[theme]}">'
         + (
@@ -304,4 +478,16 @@ def controls(themes: Themes, *, filters: bool, sorting: bool) -> str:
             'order tagged</option><option value="name">name</option><option value="year">year'
             f"</option>{options}</select></label>"
         )
-    return html + "</div></div>"
+    listed = [[theme, name, themes.classes[theme]] for theme, name in themes.names.items()]
+    return (
+        f'{html}</div><div id="corrections" data-themes="{escape(_json(listed))}" '
+        f'data-columns="{escape(_json(REVIEW_COLUMNS))}" data-index="{escape(index)}">'
+        '<label><input type="checkbox" id="mode"> review mode</label><span class="tools">click '
+        'a segment to correct its theme · <span id="counted"></span> <button type="button" '
+        'id="download">download corrections (CSV)</button> <button type="button" id="clear">'
+        "clear</button></span></div></div>"
+    )
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
