@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from files import REPORT
+from files import REPORT, themetag
 
 from themetag.api import load_model
 from themetag.errors import UsageError
@@ -27,7 +27,7 @@ from themetag.run.review import segment_context
 from themetag.run.tasks import tag_file_batch, tag_texts
 from themetag.training.corpus import PROJECT_ROOT
 from themetag.writers import page
-from themetag.writers.page import write_page
+from themetag.writers.page import ONE_PAGE_REPORTS, write_page
 from themetag.writers.review import REVIEW_COLUMNS
 from themetag.writers.tables import FORMULA_START, Record, segment_record, write_csv
 
@@ -568,3 +568,18 @@ def test_screenshot_of_the_examples_page_for_the_readme(examples, browser, tmp_p
     browser.open(path.as_uri())
     browser.screenshot(SCREENSHOT)
     assert SCREENSHOT.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_large_run_is_refused_before_tagging_when_its_folder_is_not_ours(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for number in range(ONE_PAGE_REPORTS + 1):
+        (folder / f"r{number:03d}.txt").write_text(REPORT, encoding="utf-8")
+    (tmp_path / "page_files").mkdir()
+    (tmp_path / "page_files" / "style.css").write_text("body{}", encoding="utf-8")
+    output = tmp_path / "t.csv"
+    result = themetag("tag", folder, "-o", output, "--html", tmp_path / "page.html")
+    assert result.returncode == 2 and "holds files themetag did not write" in result.stderr
+    assert not output.exists() and not Path(f"{output}.journal").exists()
+    small = themetag("tag", folder / "r000.txt", "--html", tmp_path / "page.html", "-q")
+    assert small.returncode == 0 and (tmp_path / "page.html").exists()

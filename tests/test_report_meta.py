@@ -85,3 +85,17 @@ def test_the_journal_keeps_what_a_report_is(tmp_path):
     journal.start(resume=False)
     journal.append(result)
     assert list(journal.results()) == [result]
+
+
+def test_the_page_heads_each_report_with_what_the_manifest_says(tmp_path):
+    report = tmp_path / "untitled.txt"
+    report.write_text(REPORT.split("\n", 1)[1], encoding="utf-8")
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        "path,title,year\nuntitled.txt,甲县教育局二〇二一年工作总结,2021\n", "utf-8"
+    )
+    page = tmp_path / "page.html"
+    result = themetag("tag", report, "--meta", manifest, "--html", page, "-q")
+    assert result.returncode == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "甲县教育局二〇二一年工作总结" in html and "2021" in html

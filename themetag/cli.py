@@ -33,7 +33,12 @@ from themetag.run.lock import OutputLock
 from themetag.run.paragraphs import tag_paragraph_tables
 from themetag.run.review import review_files
 from themetag.run.tasks import tag_texts
-from themetag.writers.page import write_page
+from themetag.writers.page import (
+    ONE_PAGE_REPORTS,
+    check_report_folder,
+    report_folder,
+    write_page,
+)
 from themetag.writers.review import write_review
 from themetag.writers.tables import (
     ERROR_COLUMNS,
@@ -175,6 +180,9 @@ def _check_outputs(args: argparse.Namespace, fmt: str, reports: list[Path]) -> N
             raise UsageError(f"cannot write {target}: it is one of the reports being tagged")
     if args.html and args.html.resolve() in {t.resolve() for t in tables}:
         raise UsageError(f"--html {args.html} is where the tables go: give the page its own name")
+    if args.html and len(reports) > ONE_PAGE_REPORTS:
+        # Known to need its folder of report pages: refused now, not after the tagging.
+        check_report_folder(args.html)
 
 
 @dataclass(frozen=True)
@@ -312,8 +320,10 @@ def _tag_and_write(job: _Job, found: Found) -> int:
         else []
     )
     if args.html:
-        write_page(results(), args.html, model.names)
+        write_page(results(), args.html, model.names, supplied=job.manifest.values_for)
         written.append(args.html)
+        if report_folder(args.html).is_dir():
+            written.append(report_folder(args.html))
     tagged = segments = 0
     failures = []
     for result in results():

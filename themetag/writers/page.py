@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
@@ -46,8 +46,9 @@ REPORT_PAGE = re.compile(r"[0-9]+\.html")
 class _Run:
     """What the summary needs of every report, and each theme's characters and segments."""
 
-    def __init__(self, themes: Themes) -> None:
+    def __init__(self, themes: Themes, supplied: Callable[[str], Mapping[str, str]]) -> None:
         self.themes = themes
+        self.supplied = supplied
         self.records: list[Record] = []
         self.failed: list[ReportResult] = []
         self.characters: dict[str, int] = {}
@@ -61,7 +62,7 @@ class _Run:
         for share in result.profile.shares:
             self.characters[share.theme] = self.characters.get(share.theme, 0) + share.characters
             self.segments[share.theme] = self.segments.get(share.theme, 0) + share.segments
-        record = profile_record(result.profile, list(self.themes.names))
+        record = profile_record(result.profile, list(self.themes.names), self.supplied(result.path))
         self.records.append(record)
         return record
 
@@ -144,7 +145,7 @@ def _section(record: Record, result: ReportResult, number: int, themes: Themes) 
     )
 
 
-def _report_folder(page: Path) -> Path:
+def report_folder(page: Path) -> Path:
     """Where a large run's report pages go: page.html's are in page_files/."""
     return page.with_name(f"{page.stem if page.suffix else page.name}_files")
 
@@ -159,6 +160,11 @@ def _is_ours(folder: Path) -> bool:
             for entry in folder.iterdir()
         )
     )
+
+
+def check_report_folder(page: Path) -> None:
+    """Refuse, before a run, a page whose report folder holds files themetag did not write."""
+    _refuse_unless_ours(report_folder(page))
 
 
 def _refuse_unless_ours(folder: Path) -> None:
@@ -181,7 +187,7 @@ class _ReportPages:
     name (beside the index: page.html, page_files/0001.html …) only once all are written."""
 
     def __init__(self, index: Path, themes: Themes) -> None:
-        self.folder = _report_folder(index)
+        self.folder = report_folder(index)
         self.partial = self.folder.with_name(f"{self.folder.name}.partial")
         self.index = index
         self.themes = themes
@@ -231,11 +237,18 @@ class _ReportPages:
         (self.partial / _page_name(number)).write_text(page, encoding="utf-8")
 
 
-def write_page(results: Iterable[ReportResult], path: Path, names: dict[str, str]) -> None:
+def write_page(
+    results: Iterable[ReportResult],
+    path: Path,
+    names: dict[str, str],
+    *,
+    supplied: Callable[[str], Mapping[str, str]] = lambda report: {},
+) -> None:
     """Write the page of a run's results (names: theme id -> Chinese name, in theme order); for
-    a large run, an index at `path` and one page per report in a folder beside it."""
+    a large run, an index at `path` and one page per report in a folder beside it. `supplied`
+    gives a report's values from a manifest (title, year …), as in the profiles table."""
     themes = Themes.of(names)
-    run = _Run(themes)
+    run = _Run(themes, supplied)
     held: list[ReportResult] = []  # the reports of a run small enough for one page, so far
     pages: _ReportPages | None = None
     try:
@@ -276,6 +289,6 @@ def _write_one_page(run: _Run, results: list[ReportResult], path: Path) -> None:
     page = document(f"themetag: {len(run.records):,} reports", body, run.themes)
     with atomic(path) as temporary:
         temporary.write_text(page, encoding="utf-8")
-    earlier = _report_folder(path)
+    earlier = report_folder(path)
     if _is_ours(earlier):  # an earlier large run's pages, which this page replaces
         shutil.rmtree(earlier)
