@@ -359,7 +359,7 @@ def _tag_command(args: argparse.Namespace, argv: list[str]) -> int:
         # Read first, whole: the text piped in is there once, and a later error must not lose it.
         stdin = sys.stdin.buffer.read(limits.max_file_bytes + 1) if STDIN in args.paths else None
         manifest = read_manifest(args.meta, limits=limits) if args.meta else Manifest()
-        model = load_model(args.model) if args.model else load_model()
+        model = load_model(args.model)
         if not args.scheduler:
             return _run(_Job(args, fmt, limits, model, None, argv, stdin, manifest))
         with connect(args.scheduler) as client:
@@ -547,7 +547,7 @@ def _review_command(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"cannot write {args.output}: folder {args.output.parent} does not exist"
             )
-        model = load_model(args.model) if args.model else load_model()
+        model = load_model(args.model)
         run = review_files(args.paths, budget=args.budget, model=model)
         write_review(run.items, args.output, model.names)
     except ThemetagError as error:
@@ -566,7 +566,7 @@ def _review_command(args: argparse.Namespace) -> int:
 
 def _evaluate_command(args: argparse.Namespace) -> int:
     try:
-        model = load_model(args.model) if args.model else load_model()
+        model = load_model(args.model)
         reports = read_labelled(
             args.labelled,
             text_column=args.text_column,
