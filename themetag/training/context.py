@@ -24,6 +24,14 @@ class View:
     doc: str
     indices: np.ndarray  # segment indices into the corpus, in reading order
     whole: bool
+    # Which places are read for their own theme here; None: all. Context around a user's
+    # corrections (a neighbour, the heading placed before them) is read, not scored.
+    counted: np.ndarray | None = None
+
+    @property
+    def scored(self) -> np.ndarray:
+        """The indices of the places read for their own theme."""
+        return self.indices if self.counted is None else self.indices[self.counted]
 
 
 def report_views(docs: Sequence[str], settings: Settings) -> list[View]:
@@ -115,6 +123,15 @@ def flatten(probabilities: np.ndarray, temperature: float) -> np.ndarray:
     return softmax(np.log(np.maximum(probabilities, 1e-12)) / temperature)
 
 
+def view_folds(
+    views: Sequence[View], labels: Sequence[str], settings: Settings
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Folds over views, grouped by report (a fragment never sits beside its own report) and
+    stratified by the label of each view's first segment read for its theme."""
+    strata = [next((labels[i] for i in view.scored if labels[i]), "") for view in views]
+    return report_splits(strata, [view.doc for view in views], settings.folds, settings.seed)
+
+
 def fit_context(
     probabilities: np.ndarray,
     texts: Sequence[str],
@@ -123,41 +140,58 @@ def fit_context(
     classes: list[str],
     content: np.ndarray,
     settings: Settings,
+    *,
+    views: Sequence[View] | None = None,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> ContextFit:
     """Fit the context stage on out-of-fold segment probabilities, and cross-validate it with
-    folds grouped by report."""
-    views = report_views(docs, settings)
+    folds grouped by report. Segments labelled "" are read as context but not learned from;
+    `views` default to every report whole and fragments of it, `folds` to view_folds."""
+    views = report_views(docs, settings) if views is None else views
     # The segment model is surer of the corpus, out of fold, than of real pages: the context
     # stage learns from flattened probabilities so as not to trust it as much as the corpus
     # would teach (measured on real pages: accuracy in context 0.80 -> 0.82).
     inputs = view_inputs(views, flatten(probabilities, settings.context_flatten), texts, content)
-    label_index = np.array([classes.index(label) for label in labels])
+    # -1: a segment read as context only.
+    label_index = np.array([classes.index(label) if label else -1 for label in labels])
     view_labels = [label_index[view.indices] for view in views]
-    view_docs = [view.doc for view in views]
-    # Folds over views, grouped by report: a fragment never sits beside its own report.
-    view_classes = [labels[view.indices[0]] for view in views]
+    # The rows each view teaches: places read for their own theme that have a label.
+    learned = [
+        (label >= 0) & (True if view.counted is None else view.counted)
+        for view, label in zip(views, view_labels, strict=True)
+    ]
+    folds = view_folds(views, labels, settings) if folds is None else folds
     scores = [np.zeros((len(view.indices), len(classes))) for view in views]
-    for train, test in report_splits(view_classes, view_docs, settings.folds, settings.seed):
+    for train, test in folds:
         fitted = _fit_linear(
-            np.vstack([inputs[i] for i in train]),
-            np.concatenate([view_labels[i] for i in train]),
+            np.vstack([inputs[i][learned[i]] for i in train]),
+            np.concatenate([view_labels[i][learned[i]] for i in train]),
             settings,
         )
         for i in test:
             scores[i][:, fitted.classes] = fitted.scores(inputs[i])
-    inverse_temperature = fit_temperature(np.vstack(scores), np.concatenate(view_labels))
-    final = _fit_linear(np.vstack(inputs), np.concatenate(view_labels), settings)
+    every = range(len(views))
+    inverse_temperature = fit_temperature(
+        np.vstack([scores[i][learned[i]] for i in every]),
+        np.concatenate([view_labels[i][learned[i]] for i in every]),
+    )
+    final = _fit_linear(
+        np.vstack([inputs[i][learned[i]] for i in every]),
+        np.concatenate([view_labels[i][learned[i]] for i in every]),
+        settings,
+    )
     if list(final.classes) != list(range(len(classes))):
         raise ValueError("every theme needs segments in the corpus to fit the context stage")
     context = ContextThemes(final.weights, final.intercept, inverse_temperature)
     whole = np.zeros_like(probabilities)
     fragments, fragment_labels = [], []
     for view, view_scores, truth in zip(views, scores, view_labels, strict=True):
+        counted = slice(None) if view.counted is None else view.counted
         if view.whole:
-            whole[view.indices] = view_scores
+            whole[view.scored] = view_scores[counted]
         else:
-            fragments.append(view_scores)
-            fragment_labels.append(truth)
+            fragments.append(view_scores[counted])
+            fragment_labels.append(truth[counted])
     return ContextFit(
         context,
         whole,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import sys
 from collections import Counter, defaultdict
@@ -26,7 +27,7 @@ class Segment:
     label: str
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict]:
     rows = []
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
@@ -57,7 +58,7 @@ def load_corpus(path: str | Path) -> list[Segment]:
         raise FileNotFoundError(f"corpus not found: {path}")
     segments = []
     for file in _corpus_files(path):
-        rows = _read_csv(file) if file.suffix == ".csv" else _read_jsonl(file)
+        rows = _read_csv(file) if file.suffix == ".csv" else read_jsonl(file)
         for number, row in enumerate(rows, 1):
             if not row.get("text") or not row.get("label"):
                 raise ValueError(f"{file}: row {number} has no text or no label")
@@ -67,6 +68,14 @@ def load_corpus(path: str | Path) -> list[Segment]:
     if not segments:
         raise ValueError(f"no labelled segments in {path}")
     return segments
+
+
+def corpus_fingerprint(segments: list[Segment]) -> str:
+    """A hash of the corpus content, so a model card names exactly what it was trained on."""
+    digest = hashlib.sha256()
+    for s in segments:
+        digest.update(f"{s.id}\t{s.doc}\t{s.label}\t{s.text}\n".encode())
+    return digest.hexdigest()
 
 
 def is_single_theme(report: list[Segment], share: float = 0.6) -> bool:
@@ -119,7 +128,7 @@ def to_traditional(path: Path) -> None:
     import opencc
 
     converter = opencc.OpenCC("s2t")
-    rows = _read_jsonl(path)
+    rows = read_jsonl(path)
     for row in rows:
         row["text"] = converter.convert(row["text"])
         row["script"] = "traditional"
@@ -144,7 +153,7 @@ class Agreement:
 
 
 def _labels(path: Path) -> dict[str, str]:
-    return {row["id"]: row["label"] for row in _read_jsonl(path)}
+    return {row["id"]: row["label"] for row in read_jsonl(path)}
 
 
 def agreement(folder: Path = AGREEMENT) -> Agreement:
@@ -190,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     for theme in themes:
         print(f"  {theme.id:20s} {counts[theme.id]:5d}  {counts[theme.id] / len(segments):5.1%}")
     files = [f for path in paths for f in _corpus_files(path) if f.suffix == ".jsonl"]
-    first_rows = [_read_jsonl(f)[0] for f in files]
+    first_rows = [read_jsonl(f)[0] for f in files]
     print("reports per kind:")
     for kind, n in Counter(row.get("kind", "?") for row in first_rows).most_common():
         print(f"  {kind:20s} {n:5d}")

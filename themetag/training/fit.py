@@ -13,7 +13,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from themetag.model import LinearThemes, ThemeModel
 from themetag.text.features import MAX_PACKED_NGRAM, CharNgramTfidf, jieba_words
-from themetag.text.normalize import normalize_many
+from themetag.text.normalize import normalize, normalize_many
 from themetag.training.settings import Settings
 
 
@@ -23,6 +23,14 @@ def report_splits(
     """Train/test index pairs, stratified by label, with each report (group) on one side."""
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     return list(splitter.split(labels, labels, groups))
+
+
+def normalized(texts: Sequence[str]) -> list[str]:
+    """`normalize` of each text. normalize_many joins a batch into one string, and its markup
+    pattern can run from one text into the next (augment.py cut a paragraph inside a tag:
+    `<p style="…` then `">…`), losing a text: the batch is then done a text at a time."""
+    batch = normalize_many(list(texts))
+    return batch if len(batch) == len(texts) else [normalize(text) for text in texts]
 
 
 def build_featurizer(settings: Settings) -> FeatureUnion:
@@ -119,12 +127,12 @@ class SegmentClassifier:
         self.pipeline = Pipeline(
             [("features", build_featurizer(self.settings)), ("classifier", calibrated)]
         )
-        self.pipeline.fit(normalize_many(list(texts)), list(labels))
+        self.pipeline.fit(normalized(texts), list(labels))
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, one row per text, columns in `classes_` order."""
-        return np.asarray(self._fitted().predict_proba(normalize_many(list(texts))))
+        return np.asarray(self._fitted().predict_proba(normalized(texts)))
 
     def linear_form(self) -> LinearThemes:
         """The fitted pipeline as plain arrays that score exactly as it does."""

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
+import datetime
 import json
 import os
 import platform
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +24,17 @@ from themetag.model.metrics import Evaluation, evaluate, expected_calibration_er
 from themetag.resources import DEFAULT_LABELS
 from themetag.text.structure import Kind, read_structure
 from themetag.training.augment import augment
-from themetag.training.context import fit_context, fit_temperature
-from themetag.training.corpus import PROJECT_ROOT, Segment, load_corpus
+from themetag.training.context import View, fit_context, fit_temperature, report_views, view_folds
+from themetag.training.corpus import PROJECT_ROOT, Segment, corpus_fingerprint, load_corpus
+from themetag.training.corrections import (
+    DEFAULT_USER_CORPUS,
+    Added,
+    UserCorpus,
+    add_sheets,
+    addition_card,
+    load_user_corpus,
+    sources,
+)
 from themetag.training.fit import SegmentClassifier, fit_model, report_splits
 from themetag.training.settings import Settings
 
@@ -32,6 +43,7 @@ DEFAULT_SEED_LABELS = PROJECT_ROOT / "corpus" / "seed_check.jsonl"
 DEFAULT_SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 DEFAULT_OUTPUT = PROJECT_ROOT / "model"
 SHORT = 20  # characters: headings and other short segments are read apart in the figures
+BOOTSTRAP = 1000  # resamples of reports for an interval: enough for two decimals of a bound
 
 
 def review_threshold(
@@ -53,9 +65,16 @@ def review_threshold(
 def report_folds(
     segments: list[Segment], settings: Settings
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Train/test index pairs in which each report sits wholly on one side."""
-    labels, groups = [s.label for s in segments], [s.doc for s in segments]
-    return report_splits(labels, groups, settings.folds, settings.seed)
+    """Train/test index pairs in which each report sits wholly on one side; a segment without a
+    label (context only) is in its report's test fold, and only labelled ones stratify."""
+    labelled = [s for s in segments if s.label]
+    groups = [s.doc for s in labelled]
+    splits = report_splits([s.label for s in labelled], groups, settings.folds, settings.seed)
+    if len(labelled) == len(segments):
+        return splits
+    docs = np.array([s.doc for s in segments])
+    held = [np.isin(docs, np.array(groups)[test]) for _, test in splits]
+    return [(np.flatnonzero(~test), np.flatnonzero(test)) for test in held]
 
 
 def with_mess(segments: list[Segment], settings: Settings, seed: int) -> list[Segment]:
@@ -64,13 +83,19 @@ def with_mess(segments: list[Segment], settings: Settings, seed: int) -> list[Se
 
 
 def out_of_fold_probabilities(
-    segments: list[Segment], settings: Settings
+    segments: list[Segment],
+    settings: Settings,
+    *,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, list[str]]:
-    """Probabilities for every segment from a model that never saw its report."""
-    classes = sorted({s.label for s in segments})
+    """Probabilities for every segment from a model that never saw its report; segments
+    labelled "" are predicted but not learned from. `folds` default to report_folds."""
+    classes = sorted({s.label for s in segments if s.label})
     probabilities = np.zeros((len(segments), len(classes)))
-    for fold, (train, test) in enumerate(report_folds(segments, settings)):
-        seen = with_mess([segments[i] for i in train], settings, settings.seed + fold)
+    folds = report_folds(segments, settings) if folds is None else folds
+    for fold, (train, test) in enumerate(folds):
+        learned = [segments[i] for i in train if segments[i].label]
+        seen = with_mess(learned, settings, settings.seed + fold)
         model = SegmentClassifier(settings).fit(
             [s.text for s in seen], [s.label for s in seen], [s.doc for s in seen]
         )
@@ -93,14 +118,6 @@ def load_seed_check(labels_path: Path, seeds_dir: Path) -> list[Segment]:
         text = texts[row["file"]][row["start"] : row["end"]]
         segments.append(Segment(f"{row['file']}:{row['start']}", row["file"], text, row["label"]))
     return segments
-
-
-def corpus_fingerprint(segments: list[Segment]) -> str:
-    """A hash of the corpus content, so a model card names exactly what it was trained on."""
-    digest = hashlib.sha256()
-    for s in segments:
-        digest.update(f"{s.id}\t{s.doc}\t{s.label}\t{s.text}\n".encode())
-    return digest.hexdigest()
 
 
 def _library_versions() -> dict[str, str]:
@@ -247,31 +264,51 @@ def _seed_temperature(scores: list[np.ndarray], gold: list[np.ndarray]) -> tuple
     return fit_temperature(np.vstack(scores), np.concatenate(gold)), np.vstack(held_out)
 
 
-def train(
-    corpus: Path = DEFAULT_CORPUS,
-    output: Path = DEFAULT_OUTPUT,
-    labels: Path = DEFAULT_LABELS,
-    seed_labels: Path = DEFAULT_SEED_LABELS,
-    seeds: Path = DEFAULT_SEEDS,
-    settings: Settings | None = None,
-) -> ThemeModel:
-    """Cross-validate by report, alone and in context; check on the real seeds; fit on
-    everything and save."""
-    settings = settings or Settings()
-    themes = load_themes(labels)
-    names = {t.id: t.name for t in themes}
-    theme_ids = [t.id for t in themes]
-    segments = load_corpus(corpus)
-    unknown = sorted({s.label for s in segments} - set(names))
-    if unknown:
-        raise ValueError(f"labels not in {labels}: {', '.join(unknown)}")
-    docs = [s.doc for s in segments]
-    texts = [s.text for s in segments]
-    gold = [s.label for s in segments]
-    print(f"corpus: {len(segments)} segments in {len(set(docs))} reports ({corpus})")
+@dataclass(frozen=True)
+class TrainingSet:
+    """What one fit learns from, in one index space: the segments (label "" for those it reads
+    but does not learn from: a report's context, or corrections withheld), the gold labels of
+    the first `len(gold)` for the figures, the report-grouped folds, and the context stage's
+    views with their folds (None: made from the segments' reports)."""
 
-    started = time.perf_counter()
-    probabilities, classes = out_of_fold_probabilities(segments, settings)
+    segments: list[Segment]
+    gold: list[str]
+    folds: list[tuple[np.ndarray, np.ndarray]]
+    views: list[View] | None = None
+    view_folds: list[tuple[np.ndarray, np.ndarray]] | None = None
+
+
+@dataclass
+class Fitted:
+    """One fit: the model with its card, the figures side by side, and the out-of-fold
+    probabilities of the gold segments, alone and in context (alone again without a context
+    stage), with the review threshold of the latter."""
+
+    model: ThemeModel
+    rows: list[tuple[str, Figures]]
+    cross_validated: Evaluation
+    classes: list[str]
+    alone: np.ndarray
+    in_context: np.ndarray
+    threshold: float
+
+
+def fit_and_check(
+    data: TrainingSet,
+    *,
+    corpus_card: dict,
+    names: dict[str, str],
+    settings: Settings,
+    seed_segments: list[Segment],
+) -> Fitted:
+    """Cross-validate by report, alone and in context; check on the real seeds; fit on
+    everything."""
+    theme_ids = list(names)
+    segments, gold = data.segments, data.gold
+    texts = [s.text for s in segments]
+    docs = [s.doc for s in segments]
+    everything, classes = out_of_fold_probabilities(segments, settings, folds=data.folds)
+    probabilities = everything[: len(gold)]
     predicted = [classes[i] for i in probabilities.argmax(axis=1)]
     cross_validated = evaluate(gold, predicted, theme_ids)
     confidence = probabilities.max(axis=1)
@@ -283,13 +320,7 @@ def train(
         review_threshold(confidence, correct, settings.review_precision)[0],
     )
     alone = figures(gold, probabilities, classes, theme_ids, threshold)
-    _print_evaluation(
-        f"{settings.folds}-fold cross-validation grouped by report, one segment at a time",
-        cross_validated,
-        names,
-    )
-
-    seen = with_mess(segments, settings, settings.seed)
+    seen = with_mess([s for s in segments if s.label], settings, settings.seed)
     model = fit_model(
         [s.text for s in seen],
         [s.label for s in seen],
@@ -299,20 +330,13 @@ def train(
     )
     card: dict = {
         "settings": settings.as_dict(),
-        "corpus": {
-            "segments": len(segments),
-            "reports": len(set(docs)),
-            "fingerprint": corpus_fingerprint(segments),
-        },
+        "corpus": corpus_card,
         "cross_validation": {**cross_validated.as_dict(), "ece": round(alone.ece, 4)},
         "review": _review(threshold, alone.unflagged, alone.unflagged_accuracy, settings),
         "libraries": _library_versions(),
     }
-    corpus_check = Check("CV", gold, headings_and_short(texts, docs))
+    corpus_check = Check("CV", gold, headings_and_short(texts[: len(gold)], docs[: len(gold)]))
     rows = corpus_check.rows("one at a time", probabilities, classes, theme_ids, threshold)
-    seed_segments = (
-        load_seed_check(seed_labels, seeds) if seed_labels.is_file() and seeds.is_dir() else []
-    )
     seed_texts = [[s.text for s in report] for report in _seed_reports(seed_segments)]
     seed_check = Check(
         "seed check",
@@ -328,12 +352,18 @@ def train(
             **evaluate(seed_check.gold, seed_predicted, theme_ids).as_dict(),
             "ece": round(seed_rows[0][1].ece, 4),
         }
-    else:
-        print(f"\nseed check skipped: {seeds} or {seed_labels} not found")
-
+    in_context, context_threshold = probabilities, threshold
     if settings.context:
         fit = fit_context(
-            probabilities, texts, gold, docs, classes, model.content_columns, settings
+            everything,
+            texts,
+            [s.label for s in segments],
+            docs,
+            classes,
+            model.content_columns,
+            settings,
+            views=data.views,
+            folds=data.view_folds,
         )
         model.context = context = fit.context
         calibrated_on = "the corpus's reports and fragments, out of fold"
@@ -352,26 +382,26 @@ def train(
             )
         elif seed_segments:
             seed_context = np.vstack([s.in_context for s in model.predict_reports(seed_texts)])
-        whole = softmax(fit.whole * context.inverse_temperature)
+        in_context = softmax(fit.whole[: len(gold)] * context.inverse_temperature)
         fragments = softmax(fit.fragments * context.inverse_temperature)
-        both = np.vstack([whole, fragments])
+        both = np.vstack([in_context, fragments])
         both_gold = np.concatenate([[classes.index(g) for g in gold], fit.fragment_labels])
         corpus_threshold = review_threshold(
             both.max(axis=1), both.argmax(axis=1) == both_gold, settings.review_precision
         )[0]
         context_threshold = max(settings.review_precision, corpus_threshold)
-        in_context = figures(gold, whole, classes, theme_ids, context_threshold)
+        whole = figures(gold, in_context, classes, theme_ids, context_threshold)
         fragment_gold = [classes[i] for i in fit.fragment_labels]
         in_fragments = figures(fragment_gold, fragments, classes, theme_ids, context_threshold)
-        rows += corpus_check.rows("in context", whole, classes, theme_ids, context_threshold)
+        rows += corpus_check.rows("in context", in_context, classes, theme_ids, context_threshold)
         rows.append(("CV, in context, fragments of reports", in_fragments))
         card["context"] = {
             "calibrated_on": calibrated_on,
             "inverse_temperature": round(context.inverse_temperature, 4),
-            "cross_validation": in_context.as_dict(),
+            "cross_validation": whole.as_dict(),
             "fragments": in_fragments.as_dict(),
             "review": _review(
-                context_threshold, in_context.unflagged, in_context.unflagged_accuracy, settings
+                context_threshold, whole.unflagged, whole.unflagged_accuracy, settings
             ),
         }
         if seed_context is not None:
@@ -380,13 +410,262 @@ def train(
             )
             rows += context_rows
             card["context"]["seed_check"] = context_rows[0][1].as_dict()
-        print(f"\ncontext stage calibrated on {calibrated_on}")
-    print("\nside by side (ECE over 15 bins; unflagged: share at or above the review threshold)")
-    _print_side_by_side(rows)
     model.card = card
+    return Fitted(
+        model, rows, cross_validated, classes, probabilities, in_context, context_threshold
+    )
+
+
+def train(
+    corpus: Path = DEFAULT_CORPUS,
+    output: Path = DEFAULT_OUTPUT,
+    labels: Path = DEFAULT_LABELS,
+    seed_labels: Path = DEFAULT_SEED_LABELS,
+    seeds: Path = DEFAULT_SEEDS,
+    settings: Settings | None = None,
+    *,
+    user: Path | None = None,
+    added: Added | None = None,
+) -> ThemeModel:
+    """Cross-validate by report, alone and in context; check on the real seeds; fit on
+    everything and save. With `user`, the corrections kept there are trained on with their
+    reports' context; with `added` (what this run added there), the same is done without it
+    too, and the figures are printed before and after side by side."""
+    settings = settings or Settings()
+    themes = load_themes(labels)
+    names = {t.id: t.name for t in themes}
+    team = load_corpus(corpus)
+    extra = load_user_corpus(user) if user is not None else None
+    segments = team + (extra.corrections if extra else [])
+    unknown = sorted({s.label for s in segments} - set(names))
+    if unknown:
+        raise ValueError(f"labels not in {labels}: {', '.join(unknown)}")
+    docs = [s.doc for s in team]
+    print(f"corpus: {len(team)} segments in {len(set(docs))} reports ({corpus})")
+    seed_segments = (
+        load_seed_check(seed_labels, seeds) if seed_labels.is_file() and seeds.is_dir() else []
+    )
+    if not seed_segments:
+        print(f"\nseed check skipped: {seeds} or {seed_labels} not found")
+    corpus_card = {
+        "segments": len(team),
+        "reports": len(set(docs)),
+        "fingerprint": corpus_fingerprint(team),
+    }
+    started = time.perf_counter()
+    data = TrainingSet(team, [s.label for s in team], report_folds(team, settings))
+    if extra is not None:
+        data = _with_corrections(team, extra, settings)
+        print(
+            f"corrections: {extra.labelled} segments of {len(extra.excerpts)} stretches of"
+            f" {len({s.doc for s in extra.corrections})} reports, read with"
+            f" {len(extra.segments) - extra.labelled} segments of context ({user})"
+        )
+    fit = partial(
+        fit_and_check,
+        corpus_card=corpus_card,
+        names=names,
+        settings=settings,
+        seed_segments=seed_segments,
+    )
+    fitted = fit(data)
+    _print_evaluation(
+        f"{settings.folds}-fold cross-validation grouped by report, one segment at a time",
+        fitted.cross_validated,
+        names,
+    )
+    model = fitted.model
+    if "context" in model.card:
+        print(f"\ncontext stage calibrated on {model.card['context']['calibrated_on']}")
+    first = len(team)
+    user_rows = _user_rows(fitted, data.gold, first) if extra else []
+    print("\nside by side (ECE over 15 bins; unflagged: share at or above the review threshold)")
+    _print_side_by_side(fitted.rows + user_rows)
+    if extra is not None and user is not None:
+        model.card["corrections"] = correction_card(extra, user, fitted, data.gold, first)
+        before = added.labels_before if added else {}
+        if added and before:
+            earlier = fit(_withheld(data, before))
+            comparison = compare(earlier, fitted, data, first, len(extra.excerpts))
+            comparison.print()
+            model.card["corrections"]["added"] = {
+                **addition_card(added, names),
+                "before_and_after": comparison.card(),
+            }
     save_model(model, output)
     print(f"\nmodel written to {output} in {time.perf_counter() - started:.0f} s")
     return model
+
+
+def _with_corrections(team: list[Segment], extra: UserCorpus, settings: Settings) -> TrainingSet:
+    """The corpus and the user's corrections in one index space. The context stage reads the
+    corrections in the stretches of their reports that the sheets show, never cut further."""
+    segments = team + extra.segments
+    offset = len(team)
+    views = report_views([s.doc for s in team], settings) + [
+        View(e.doc, offset + np.array(e.indices), True, np.array(e.counted)) for e in extra.excerpts
+    ]
+    labels = [s.label for s in segments]
+    return TrainingSet(
+        segments,
+        labels[: offset + extra.labelled],
+        report_folds(segments, settings),
+        views,
+        view_folds(views, labels, settings),
+    )
+
+
+def _withheld(data: TrainingSet, before: Mapping[str, str]) -> TrainingSet:
+    """The same set with the answers corrections had before ("" for a new one: read, not
+    learned from)."""
+    segments = [
+        Segment(s.id, s.doc, s.text, before[s.id]) if s.label and s.id in before else s
+        for s in data.segments
+    ]
+    return replace(data, segments=segments)
+
+
+def report_interval(
+    statistic: Callable[[np.ndarray], float], docs: Sequence[str], seed: int = 0
+) -> tuple[float, float] | None:
+    """95% interval of a statistic of segments (given their indices) over BOOTSTRAP resamples
+    of whole reports; None with fewer than five reports."""
+    members: dict[str, list[int]] = {}
+    for index, doc in enumerate(docs):
+        members.setdefault(doc, []).append(index)
+    if len(members) < 5:
+        return None
+    groups = list(members.values())
+    rng = np.random.default_rng(seed)
+    samples = [
+        statistic(np.concatenate([groups[g] for g in rng.integers(len(groups), size=len(groups))]))
+        for _ in range(BOOTSTRAP)
+    ]
+    low, high = np.percentile(samples, [2.5, 97.5])
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Figures before and after this run's corrections, on the same sets and folds: the
+    change of accuracy in context on the user's reports with its interval over them, and
+    how many corrections the model fitted on everything gives their answer."""
+
+    rows: list[tuple[str, Figures, Figures]]
+    reports: int
+    change: float
+    interval: tuple[float, float] | None
+    answered: tuple[int, int]
+    corrections: int
+
+    def print(self) -> None:
+        print(
+            "\nbefore and after this run's corrections (the same report-grouped folds; before:"
+            " their earlier answers, or none)"
+        )
+        print(f"  {'':44s} {'before':>17s}   {'after':>17s}")
+        print(f"  {'':44s} {'macro-F1':>8s} {'accuracy':>8s}   {'macro-F1':>8s} {'accuracy':>8s}"
+              f" {'n':>6s}")  # fmt: skip
+        for title, b, a in self.rows:
+            print(
+                f"  {title:44s} {b.macro_f1:8.3f} {b.accuracy:8.3f}   {a.macro_f1:8.3f}"
+                f" {a.accuracy:8.3f} {a.segments:6d}"
+            )
+        interval = (
+            f" (95% interval over your reports {self.interval[0]:+.3f} to {self.interval[1]:+.3f})"
+            if self.interval
+            else " (fewer than five reports: no interval)"
+        )
+        print(
+            f"\nyour {self.reports} reports in context: accuracy {self.change:+.3f}{interval};"
+            " each report scored by models that did not see its corrections"
+        )
+        print(
+            f"the model fitted on everything gives {self.answered[1]} of {self.corrections}"
+            f" corrections their answer (before: {self.answered[0]})"
+        )
+
+    def card(self) -> dict:
+        return {
+            title: {
+                "before": {"macro_f1": round(b.macro_f1, 4), "accuracy": round(b.accuracy, 4)},
+                "after": {"macro_f1": round(a.macro_f1, 4), "accuracy": round(a.accuracy, 4)},
+                "segments": a.segments,
+            }
+            for title, b, a in self.rows
+        }
+
+
+def _user_rows(fitted: Fitted, gold: list[str], first: int) -> list[tuple[str, Figures]]:
+    """Figures on the user's reports, out of fold, one at a time and in context."""
+    themes = list(fitted.model.names)
+    return [
+        (
+            f"your reports, {how}",
+            figures(gold[first:], found[first:], fitted.classes, themes, fitted.threshold),
+        )
+        for how, found in (("one at a time", fitted.alone), ("in context", fitted.in_context))
+    ]
+
+
+def _answered(model: ThemeModel, data: TrainingSet, excerpts: int) -> int:
+    """How many corrections the model gives their answer, each read in its stretch."""
+    views = (data.views or [])[len(data.views or []) - excerpts :]
+    found = model.predict_reports([[data.segments[i].text for i in v.indices] for v in views])
+    right = 0
+    for view, scores in zip(views, found, strict=True):
+        counted = np.ones(len(view.indices), bool) if view.counted is None else view.counted
+        for index, row in zip(view.indices[counted], scores.in_context[counted], strict=True):
+            right += model.classes_[int(row.argmax())] == data.gold[index]
+    return right
+
+
+def compare(
+    before: Fitted, after: Fitted, data: TrainingSet, first: int, excerpts: int
+) -> Comparison:
+    """Before and after side by side; the user's corrections are the gold from `first` on."""
+    earlier = dict(before.rows + _user_rows(before, data.gold, first))
+    rows = [
+        (title, earlier[title], figures)
+        for title, figures in after.rows + _user_rows(after, data.gold, first)
+        if "headings and short" not in title
+    ]
+    gold = np.array(data.gold[first:])
+    docs = [s.doc for s in data.segments[first : len(data.gold)]]
+
+    def right(fitted: Fitted) -> np.ndarray:
+        found = fitted.in_context[first:].argmax(axis=1)
+        return np.array(fitted.classes)[found] == gold
+
+    gain = right(after).astype(float) - right(before)
+    return Comparison(
+        rows,
+        len(set(docs)),
+        float(gain.mean()),
+        report_interval(lambda index: float(gain[index].mean()), docs),
+        (_answered(before.model, data, excerpts), _answered(after.model, data, excerpts)),
+        len(gold),
+    )
+
+
+def correction_card(
+    extra: UserCorpus, folder: Path, fitted: Fitted, gold: list[str], first: int
+) -> dict:
+    """What the card says of the user's corrections: where, how many, of which themes, a
+    fingerprint, the sheets they came from, and the figures on their reports."""
+    counts = Counter(s.label for s in extra.corrections)
+    return {
+        "folder": str(folder),
+        "segments": extra.labelled,
+        "reports": len({s.doc for s in extra.corrections}),
+        "context_segments": len(extra.segments) - extra.labelled,
+        "per_theme": {theme: counts[theme] for theme in fitted.model.names if counts[theme]},
+        "fingerprint": corpus_fingerprint(extra.corrections),
+        "files": sources(extra.rows),
+        "cross_validation": {
+            title: figures.as_dict() for title, figures in _user_rows(fitted, gold, first)
+        },
+    }
 
 
 def _seed_reports(seed_segments: list[Segment]) -> list[list[Segment]]:
@@ -416,9 +695,47 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(os.environ.get("THEMETAG_SEEDS", DEFAULT_SEEDS)),
         help="folder of the real seed reports for the seed check",
     )
+    parser.add_argument(
+        "--add",
+        type=Path,
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="SHEET",
+        help="filled-in `themetag review` sheets (.xlsx, .csv, .tsv): their answers are added"
+        " to the user corpus, then the model is trained with them",
+    )
+    parser.add_argument(
+        "--user-corpus",
+        type=Path,
+        default=DEFAULT_USER_CORPUS,
+        metavar="DIR",
+        help="folder of your corrections, trained on with the corpus (default corpus/user)",
+    )
+    parser.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="add the rows without problems and leave the others out, instead of stopping",
+    )
     args = parser.parse_args(argv)
     try:
-        train(args.corpus, args.output, args.labels, seeds=args.seeds)
+        added = None
+        if args.add:
+            themes = load_themes(args.labels)
+            today = datetime.date.today().isoformat()
+            added = add_sheets(
+                args.add, args.user_corpus, themes, skip_bad=args.skip_bad, date=today
+            )
+            if added is None:
+                return 2
+        train(
+            args.corpus,
+            args.output,
+            args.labels,
+            seeds=args.seeds,
+            user=args.user_corpus,
+            added=added,
+        )
     except (OSError, ValueError) as error:
         print(f"themetag train: {error}", file=sys.stderr)
         return 2
