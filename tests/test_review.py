@@ -100,3 +100,30 @@ def test_the_review_sheet_as_csv_and_bad_options(tmp_path):
     ]:
         result = themetag("review", report, *options)
         assert result.returncode == 2 and message in result.stderr
+
+
+def test_a_sheet_review_wrote_and_a_person_filled_is_what_train_add_reads(tmp_path):
+    from themetag.labels import load_themes
+    from themetag.training.corrections import read_corrections
+
+    sheet = tmp_path / "review.xlsx"
+    assert themetag("review", EXAMPLES, "--budget", "6", "-o", sheet).returncode == 0
+    workbook = load_workbook(sheet)
+    rows = workbook["review"]
+    column = REVIEW_COLUMNS.index("correct") + 1
+    answers = []
+    for number in range(2, rows.max_row + 1):
+        # As a person would: the runner-up's Chinese name, one row left blank.
+        answer = None if number == 4 else rows.cell(number, REVIEW_COLUMNS.index("top2_name") + 1)
+        rows.cell(number, column).value = answer.value if answer is not None else None
+        answers.append(answer.value if answer is not None else None)
+    workbook.save(sheet)
+    reading = read_corrections([sheet], load_themes())
+    assert reading.problems == []
+    assert [(s.rows, s.answered, s.skipped) for s in reading.sheets] == [(6, 5, 1)]
+    names = {theme.name: theme.id for theme in load_themes()}
+    assert [c.label for c in reading.corrections] == [names[a] for a in answers if a]
+    texts = [rows.cell(n, REVIEW_COLUMNS.index("text") + 1).value for n in range(2, 8)]
+    assert [c.text for c in reading.corrections] == [
+        t for t, a in zip(texts, answers, strict=True) if a
+    ]
