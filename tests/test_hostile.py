@@ -311,7 +311,14 @@ def test_a_killed_parallel_run_leaves_no_worker_behind(tmp_path):
     while time.time() < deadline and not any("Loky" in _command(pid) for pid in workers):
         workers |= _children(run.pid)
         time.sleep(0.1)
-    time.sleep(1)
+    # Until a report is journaled: both workers were sent a task at the start, and a worker
+    # takes its parent-death signal with its first task (on a busy machine, starting took
+    # longer than the second this test used to wait).
+    journal = tmp_path / "t.csv.journal"
+    while time.time() < deadline and run.poll() is None:
+        if journal.exists() and journal.read_text(encoding="utf-8").count("\n") > 1:
+            break
+        time.sleep(0.1)
     workers |= _children(run.pid)
     assert any("Loky" in _command(pid) for pid in workers), "no worker started"
     run.send_signal(signal.SIGKILL)
