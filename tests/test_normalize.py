@@ -1,4 +1,4 @@
-from themetag.text.normalize import normalize, to_simplified
+from themetag.text.normalize import normalize, normalize_many, to_simplified
 
 
 def test_full_width_digits_letters_and_punctuation_fold_to_half_width():
@@ -42,3 +42,8 @@ def test_markup_left_in_pasted_text_is_removed():
     assert normalize("<p>&nbsp;&nbsp;全面落实&#12288;资助政策<br/></p>") == "全面落实资助政策"
     assert normalize('<div class="content">校园安全</div>') == "校园安全"
     assert normalize("<<教育法>>") == "<<教育法>>"  # book-title marks are not markup
+
+
+def test_a_batch_keeps_every_text_when_one_ends_inside_a_tag():
+    texts = ['校园安全<p style="text-indent:2em', '">开展隐患排查', "发放助学金"]
+    assert normalize_many(texts) == [normalize(text) for text in texts]

@@ -321,6 +321,17 @@ def correct(browser: Chromium, report: int, number: int, theme: str) -> None:
     browser.click(f'.picker [data-pick="{theme}"]')
 
 
+def counted(browser: Chromium, expected: str, seconds: float = 10) -> str:
+    """The page's count of answers once it reads `expected`, or as it stands after `seconds`:
+    a machine busy with other work may take a while to draw it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = browser.evaluate("document.getElementById('counted').textContent")
+        if found == expected or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
 def review_row(result: ReportResult, row: SegmentRow, correct: str) -> Record:
     """A corrected segment as the review sheet has it: the segments table's values for it,
     its context as `themetag review` reads it, the model's next themes, the answer."""
@@ -489,10 +500,11 @@ def test_corrections_on_a_large_run_s_report_pages_download_together(
         answers.append((number, row, "safety" if row.theme != "safety" else "teachers"))
         browser.open(f"{(folder / f'{number:04d}.html').as_uri()}?mode=review")
         correct(browser, number, segment, answers[-1][2])
+        assert counted(browser, f"{len(answers)} corrected, 0 confirmed").startswith(
+            f"{len(answers)} corrected"
+        )
     browser.open(f"{path.as_uri()}?mode=review")
-    assert browser.evaluate("document.getElementById('counted').textContent") == (
-        "2 corrected, 0 confirmed"
-    )
+    assert counted(browser, "2 corrected, 0 confirmed") == "2 corrected, 0 confirmed"
     sheet = browser.download("#download", tmp_path / "downloads")
     assert rows_of(sheet) == [
         review_row(reports[number - 1], row, theme)

@@ -250,7 +250,7 @@ def test_training_with_corrections_learns_them_and_records_them(
     assert main(arguments) == 0
     printed = capsys.readouterr().out
     assert "before and after this run's corrections" in printed
-    assert "your reports, in context" in printed
+    assert "your reports, in the sheets' context" in printed
     card = json.loads((folder / "model" / CARD_FILE).read_text(encoding="utf-8"))
     kept = card["corrections"]
     assert kept["segments"] == len(records) and len(kept["fingerprint"]) == 64
@@ -260,7 +260,7 @@ def test_training_with_corrections_learns_them_and_records_them(
         str(folder / "review.xlsx"): {"rows": len(records), "answered": len(records), "skipped": 0}
     }
     assert added["new"] == len(records) and added["changed"] == 0
-    assert "your reports, in context" in added["before_and_after"]
+    assert "your reports, in the sheets' context" in added["before_and_after"]
 
     # The answers were learned: the corrected theme is likelier than before, alone and read in
     # its whole report, and given more often.

@@ -24,7 +24,9 @@ _SYLLABLE = (
 )
 _PINYIN_GLOSS = re.compile(f"(?<=[\u3400-\u9fff])(?:{_SYLLABLE})+")
 # Pages pasted with their markup keep tags and entities (<h3>, &nbsp;): layout, not words.
-_MARKUP = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]{0,80})?/?>|&(?:[a-z]{2,6}|#\d{2,5});")
+# Never across the character batches are joined with (below): a text ending inside a tag
+# (`<p style="…`) and the next starting with its end (`">…`) lost one text of the batch.
+_MARKUP = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>\ue000]{0,80})?/?>|&(?:[a-z]{2,6}|#\d{2,5});")
 # Batches are normalised as one string joined by a private-use character, which NFKC, OpenCC
 # and the patterns above all leave alone: one call per step instead of one per text.
 _JOIN = "\ue000"

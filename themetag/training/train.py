@@ -282,13 +282,14 @@ class TrainingSet:
 class Fitted:
     """One fit: the model with its card, the figures side by side, and the out-of-fold
     probabilities of the gold segments, alone and in context (alone again without a context
-    stage), with the review threshold of the latter."""
+    stage), each with its review threshold."""
 
     model: ThemeModel
     rows: list[tuple[str, Figures]]
     cross_validated: Evaluation
     classes: list[str]
     alone: np.ndarray
+    alone_threshold: float
     in_context: np.ndarray
     threshold: float
 
@@ -412,7 +413,14 @@ def fit_and_check(
             card["context"]["seed_check"] = context_rows[0][1].as_dict()
     model.card = card
     return Fitted(
-        model, rows, cross_validated, classes, probabilities, in_context, context_threshold
+        model,
+        rows,
+        cross_validated,
+        classes,
+        probabilities,
+        threshold,
+        in_context,
+        context_threshold,
     )
 
 
@@ -577,8 +585,9 @@ class Comparison:
             else " (fewer than five reports: no interval)"
         )
         print(
-            f"\nyour {self.reports} reports in context: accuracy {self.change:+.3f}{interval};"
-            " each report scored by models that did not see its corrections"
+            f"\nyour {self.reports} reports, in the sheets' context: accuracy {self.change:+.3f}"
+            f"{interval}; each report scored by models that did not see its corrections, its"
+            " corrections read with the neighbours and heading their rows show"
         )
         print(
             f"the model fitted on everything gives {self.answered[1]} of {self.corrections}"
@@ -597,14 +606,18 @@ class Comparison:
 
 
 def _user_rows(fitted: Fitted, gold: list[str], first: int) -> list[tuple[str, Figures]]:
-    """Figures on the user's reports, out of fold, one at a time and in context."""
-    themes = list(fitted.model.names)
+    """Figures on the user's corrections, out of fold, one at a time and in the stretches of
+    their reports that the sheets show."""
+    themes, classes = list(fitted.model.names), fitted.classes
     return [
         (
-            f"your reports, {how}",
-            figures(gold[first:], found[first:], fitted.classes, themes, fitted.threshold),
-        )
-        for how, found in (("one at a time", fitted.alone), ("in context", fitted.in_context))
+            "your reports, one at a time",
+            figures(gold[first:], fitted.alone[first:], classes, themes, fitted.alone_threshold),
+        ),
+        (
+            "your reports, in the sheets' context",
+            figures(gold[first:], fitted.in_context[first:], classes, themes, fitted.threshold),
+        ),
     ]
 
 
