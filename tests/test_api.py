@@ -48,6 +48,24 @@ def test_tag_many_equals_tag_one_by_one():
     assert tag_many([]) == []
 
 
+def test_tag_many_holds_its_tags_as_arrays_until_one_is_read():
+    texts = [AID, SAFETY, "首页 > 要闻动态 > 部门速递", "三、下一步打算"]
+    tags = tag_many(texts)
+    one_by_one = [tag(t) for t in texts]
+    assert len(tags) == 4 and tags.probabilities.shape == (4, len(THEME_IDS))
+    assert tags.themes == [t.theme for t in one_by_one]
+    assert tags.confidences.tolist() == [t.confidence for t in one_by_one]
+    assert tags.needs_review.tolist() == [t.needs_review for t in one_by_one]
+    assert tags[1] == one_by_one[1] and tags[-1] == one_by_one[-1]
+    assert list(tags[1:3]) == one_by_one[1:3] and tags[1:3] == one_by_one[1:3]
+    order, probabilities = tags.ranked(3)
+    assert [[tags.classes[i] for i in row] for row in order.tolist()] == [
+        [theme for theme, _ in t.ranking[:3]] for t in one_by_one
+    ]
+    assert probabilities[:, 0].tolist() == tags.confidences.tolist()
+    assert tags != one_by_one[:3] and tags != "text"
+
+
 def test_traditional_text_gets_the_same_tag_as_its_simplified_form():
     traditional = "全年發放國家助學金和營養改善計劃補助資金860萬元，惠及家庭經濟困難學生4120人次。"
     assert tag(traditional) == tag(to_simplified(traditional))

@@ -39,7 +39,7 @@ def test_tag_files_tags_every_good_report_and_names_every_bad_one(folder):
 
 def test_two_jobs_give_exactly_what_one_job_gives(folder):
     paths = find_reports([folder]).reports
-    assert list(tag_files(paths, jobs=2)) == list(tag_files(paths, jobs=1))
+    assert list(tag_files(paths, jobs=2, parallel_from=0)) == list(tag_files(paths, jobs=1))
 
 
 def test_csv_run_writes_segments_profiles_and_errors(folder, tmp_path):
@@ -76,6 +76,44 @@ def test_xlsx_has_a_segments_and_a_profiles_sheet(folder, tmp_path):
     header = next(workbook["segments"].iter_rows(values_only=True))
     assert header[:3] == ("report", "segment", "start")
     assert len(list(workbook["profiles"].iter_rows(values_only=True))) == 7
+
+
+def test_parquet_holds_the_csv_rows_with_a_type_per_column(folder, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet", reason="Parquet output needs pyarrow")
+    assert themetag("tag", folder, "-o", tmp_path / "t.csv", "-q", "--top", "2").returncode == 1
+    assert themetag("tag", folder, "-o", tmp_path / "t.parquet", "-q", "--top", "2").returncode == 1
+    table = pq.read_table(tmp_path / "t.parquet")
+    rows = read_csv(tmp_path / "t.csv")
+    assert table.column_names == list(rows[0])
+    types = {field.name: str(field.type) for field in table.schema}
+    assert types["segment"] == "int64" and types["confidence"] == "double"
+    assert types["needs_review"] == "bool" and types["top2_confidence"] == "double"
+    assert types["text"] == "string"
+    assert [str(v) for v in table.column("text").to_pylist()] == [r["text"] for r in rows]
+    assert table.column("confidence").to_pylist() == [float(r["confidence"]) for r in rows]
+    profiles = pq.read_table(tmp_path / "t.profiles.parquet")
+    csv_profiles = read_csv(tmp_path / "t.profiles.csv")
+    assert profiles.column("report").to_pylist() == [r["report"] for r in csv_profiles]
+    # A year not found is null, not a blank that would make the column text.
+    assert str(profiles.schema.field("year").type) == "int64"
+    assert profiles.column("year").to_pylist() == [
+        int(r["year"]) if r["year"] else None for r in csv_profiles
+    ]
+    errors = read_csv(tmp_path / "t.errors.csv")
+    assert {os.path.basename(r["report"]) for r in errors} >= BAD
+
+
+def test_a_small_run_is_tagged_in_this_process_even_with_jobs(folder, monkeypatch):
+    import joblib
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("worker processes started")
+
+    monkeypatch.setattr(joblib, "Parallel", no_workers)
+    paths = find_reports([folder]).reports
+    assert len(list(tag_files(paths, jobs=2))) == len(paths)  # a few KB: below parallel_from
+    with pytest.raises(AssertionError, match="worker processes started"):
+        list(tag_files(paths, jobs=2, parallel_from=1))
 
 
 def test_the_workbook_works_like_one_made_in_excel(tmp_path):
@@ -213,7 +251,9 @@ def _many_reports(folder: Path, count: int) -> Path:
 
 
 @pytest.mark.parametrize(
-    "where", [[], ["--jobs", "2"], ["--scheduler", "local:2"]], ids=["here", "jobs", "dask"]
+    "where",
+    [[], ["--jobs", "2", "--parallel-from", "0"], ["--scheduler", "local:2"]],
+    ids=["here", "jobs", "dask"],
 )
 def test_ctrl_c_ends_with_one_line_naming_the_journal_and_the_resume_command(tmp_path, where):
     folder = _many_reports(tmp_path / "many", 1000)
@@ -255,9 +295,9 @@ def test_resume_refuses_a_journal_written_with_another_model(tmp_path, small_mod
 
 
 def test_an_output_suffix_that_is_no_format_is_a_usage_error(folder, tmp_path):
-    result = themetag("tag", folder / "a_utf8.txt", "-o", tmp_path / "x.parquet")
-    assert result.returncode == 2 and ".parquet is not an output format" in result.stderr
-    assert not (tmp_path / "x.parquet").exists()
+    result = themetag("tag", folder / "a_utf8.txt", "-o", tmp_path / "x.feather")
+    assert result.returncode == 2 and ".feather is not an output format" in result.stderr
+    assert not (tmp_path / "x.feather").exists()
     forced = themetag("tag", folder / "a_utf8.txt", "-o", tmp_path / "x.out", "--format", "csv")
     assert forced.returncode == 0 and (tmp_path / "x.out").read_text(encoding="utf-8-sig")
 

@@ -84,6 +84,17 @@ def test_reports_tagged_together_are_tagged_as_alone(context_model):
     assert together[1] == tag_report(SAFETY_REPORT[:4], model=context_model)
 
 
+def test_a_long_report_read_a_slice_at_a_time_is_read_as_a_whole(monkeypatch):
+    from themetag.model import scoring
+
+    report = "\n".join(SAFETY_REPORT * 6)
+    whole = tag_report(report, explain=True)
+    monkeypatch.setattr(scoring, "CONTEXT_ROWS", 4)  # context inputs made four rows at a time
+    sliced = tag_report(report, explain=True)
+    assert len(whole.segments) > 12
+    assert sliced == whole
+
+
 def test_a_fragment_is_read_within_itself(context_model):
     """The first screen of a report is tagged from what it holds, never from the rest."""
     whole = tag_report(SAFETY_REPORT, model=context_model).segments

@@ -304,7 +304,7 @@ def test_a_killed_parallel_run_leaves_no_worker_behind(tmp_path):
     for number in range(40):
         (folder / f"r{number:02d}.txt").write_text(REPORT * 400 + f"第{number}号\n", "utf-8")
     command = [sys.executable, "-m", "themetag.cli", "tag", str(folder), "-o",
-               str(tmp_path / "t.csv"), "-q", "--jobs", "2"]  # fmt: skip
+               str(tmp_path / "t.csv"), "-q", "--jobs", "2", "--parallel-from", "0"]  # fmt: skip
     run = subprocess.Popen(command)
     workers: set[int] = set()
     deadline = time.time() + 60
@@ -412,3 +412,31 @@ def test_the_journal_reads_back_what_it_wrote_and_never_raises_on_damage(
     back = list(journal.results())  # never raises: damaged lines are counted, not read
     assert back[: len(written)] == written
     assert journal.damaged + len(back) == len(written) + len(garbage)
+
+
+def test_a_huge_report_is_journaled_in_pieces_and_read_back_whole(tmp_path, monkeypatch):
+    from themetag.run import journal as journal_module
+
+    monkeypatch.setattr(journal_module, "ROWS_PER_LINE", 4)
+    results = tag_file_batch(
+        [str(_report(tmp_path, n, copies)) for n, copies in enumerate([1, 6, 1])], load_model()
+    )
+    assert len(results[1].rows) > 8  # three lines or more
+    journal = Journal(tmp_path / "j", "key")
+    journal.start(resume=False)
+    for result in results:
+        journal.append(result)
+    lines = journal.path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 1 + len(results)
+    assert list(journal.results()) == results
+    # A lost line in the middle of the big report drops that report only: it is tagged again.
+    big = [i for i, line in enumerate(lines) if json.loads(line).get("path") == results[1].path]
+    lines[big[1]] = "\x00" * 40
+    journal.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert [r.path for r in journal.results()] == [results[0].path, results[2].path]
+
+
+def _report(folder: Path, number: int, copies: int) -> Path:
+    path = folder / f"r{number}.txt"
+    path.write_text(REPORT * copies + f"第{number}号\n", "utf-8")
+    return path

@@ -436,6 +436,8 @@ def test_corrections_made_on_the_page_download_as_a_review_sheet(examples, brows
     assert sheet.read_bytes() == (tmp_path / "expected.csv").read_bytes()
     # A reload keeps them; clearing (asked twice) removes them.
     browser.open(browser.evaluate("location.href"))
+    # Drawn once the page has read what it kept (a loaded machine took longer than the load).
+    assert counted(browser, "2 corrected, 1 confirmed") == "2 corrected, 1 confirmed"
     marks = "[...document.querySelectorAll('.mark')].map(m => m.textContent)"
     assert browser.evaluate(marks) == [names[other], "✓", names["safety"]]
     browser.click("#clear")
@@ -443,9 +445,7 @@ def test_corrections_made_on_the_page_download_as_a_review_sheet(examples, brows
     browser.click("#clear")
     assert browser.evaluate(marks) == []
     browser.open(browser.evaluate("location.href"))
-    assert browser.evaluate("document.getElementById('counted').textContent") == (
-        "0 corrected, 0 confirmed"
-    )
+    assert counted(browser, "0 corrected, 0 confirmed") == "0 corrected, 0 confirmed"
 
 
 def replicas(count: int, examples: list[ReportResult]) -> list[ReportResult]:

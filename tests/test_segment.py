@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from themetag.text.normalize import to_simplified
@@ -70,6 +72,25 @@ def test_wenku_page_numbers_do_not_cut_a_sentence_into_items():
     assert not any(s.startswith(("2、", "3、")) for s in segments)
 
 
+def test_a_dash_opens_an_item_only_where_its_clause_ends_in_the_same_paragraph():
+    assert texts("工作如下。——基层党建，全面规范。") == ["工作如下。", "——基层党建，全面规范。"]
+    assert texts("工作如下。——基层党建\n，全面规范。") == ["工作如下。——基层党建", "，全面规范。"]
+
+
+def test_a_marker_after_spaces_looks_back_past_them_and_into_the_marker_before():
+    assert texts("教育。   二是落实责任；\u3000\u3000三是加强督导。") == [
+        "教育。",
+        "二是落实责任；",
+        "三是加强督导。",
+    ]
+    assert texts("总体要求。（一）  1.做好工作。2.抓好落实。") == [
+        "总体要求。",
+        "（一）",
+        "1.做好工作。",
+        "2.抓好落实。",
+    ]
+
+
 def test_real_numbered_lines_that_end_sentences_stay_items():
     report = "1、做好控辍保学工作。\n2、加大教师培训力度。\n3、落实资助政策。"
     assert texts(report) == ["1、做好控辍保学工作。", "2、加大教师培训力度。", "3、落实资助政策。"]
@@ -119,3 +140,36 @@ def test_seed_wenku_page_breaks_are_joined(seed_files):
     assert any("2、府" in s for s in segments)
     headings = [s for s in segments if s[:2] in {"一、", "二、", "三、", "四、", "五、"}]
     assert len(headings) == 5
+
+
+# Work quadratic in the size (a pattern that backtracks, a paragraph scanned again at each of its
+# markers) takes tens of minutes on these; the cut takes seconds of CPU time. The bound tells those
+# apart on a busy machine, not fast from slow.
+LINEAR_SECONDS = 30
+
+
+def seconds_to_cut(text: str) -> float:
+    start = time.process_time()
+    split_report(text)
+    return time.process_time() - start
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        pytest.param(None, id="seed reports run on without a space or line break"),
+        pytest.param("一是工作，", id="yi shi after yi shi, never an er shi to open the list"),
+        pytest.param("。  二是加强教育管理", id="markers looking back past spaces"),
+    ],
+)
+def test_a_5_mb_line_is_cut_in_time_linear_in_its_size(seed_files, unit):
+    unit = unit or "".join("".join(f.read_text(encoding="utf-8").split()) for f in seed_files)
+    line = (unit * (5_000_000 // len(unit) + 1))[:5_000_000]
+    assert seconds_to_cut(line) < LINEAR_SECONDS
+
+
+def test_a_20_mb_report_of_short_lines_is_cut_in_time_linear_in_its_size(seed_files):
+    words = "".join(f.read_text(encoding="utf-8") for f in seed_files).split()
+    short = "\n".join(word[i : i + 40] for word in words for i in range(0, len(word), 40))
+    report = (short * (20_000_000 // len(short) + 1))[:20_000_000]
+    assert seconds_to_cut(report) < LINEAR_SECONDS

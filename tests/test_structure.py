@@ -19,6 +19,8 @@ from themetag.text.structure import Kind, read_structure
         ("（3）强化督导检查", Kind.HEADING, 4),
         ("①完善资助体系", Kind.HEADING, 5),
         ("一是加强了对全区学校标准化建设的督查力度，指导该区通过评估。", Kind.ITEM, 0),
+        ("首先，要提高认识，统一思想，把各项工作落到实处。", Kind.ITEM, 0),
+        ("①完善资助体系。加大投入，扩大资助覆盖面。", Kind.ITEM, 5),
         ("——强化安全责任。与各校签订责任书86份，明确第一责任人。", Kind.ITEM, 2),
         ("——脱贫攻坚,持续发力。", Kind.HEADING, 2),
         ("1、开展拉网式排查。结合春秋季开学、汛期和节假日，排查隐患127处。", Kind.ITEM, 3),

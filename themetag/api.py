@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar, overload
 
 import numpy as np
 
@@ -18,6 +17,7 @@ from themetag.model import ReportScores, ThemeModel, load_model_file
 from themetag.resources import DEFAULT_MODEL_DIR
 from themetag.text.segment import Span, split_report
 
+Item = TypeVar("Item")
 NO_SEGMENTS = "the report has no segment with letters, digits or Chinese characters"
 # Texts sent to a worker process at a time by tag_many(jobs > 1).
 PARALLEL_CHUNK = 4096
@@ -73,7 +73,7 @@ class ThemeShare:
 class ReportTags:
     """A tagged report: its segments in reading order and its theme profile."""
 
-    segments: list[TaggedSegment]
+    segments: Sequence[TaggedSegment]
     profile: list[ThemeShare]
 
 
@@ -161,24 +161,148 @@ def _probability_chunks(texts: list[str], model: ThemeModel, jobs: int) -> Itera
     )
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Garbage collection held off while segments and tags are built: they hold no reference
-    cycles, and its passes over hundreds of thousands of fresh objects took a quarter of the
-    time of tag_many and a third of tag_report's on a 50 MB report."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+class MadeWhenRead(Sequence[Item]):
+    """A sequence whose items are made one at a time when read; a slice gives a list."""
+
+    def _item(self, index: int) -> Item:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Item]: ...
+
+    def __getitem__(self, index: int | slice) -> Item | list[Item]:
+        if isinstance(index, slice):
+            return [self._item(i) for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} items")
+        return self._item(index % len(self))
+
+
+class _ComparedAsSequence:
+    """Equal to any sequence of equal items, a list included, as the lists these replace were."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(self, Sequence) or not isinstance(other, Sequence):
+            return NotImplemented
+        if isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Tags(_ComparedAsSequence, Sequence[Tag]):
+    """The tags of a batch held as arrays: each segment's probabilities over `classes`; a Tag
+    is made only when one is read, so that a batch costs no Python object per segment."""
+
+    __slots__ = ("classes", "probabilities", "threshold", "_names", "_explanations", "_notes")
+
+    def __init__(
+        self,
+        probabilities: np.ndarray,
+        classes: Sequence[str],
+        names: dict[str, str],
+        threshold: float,
+        *,
+        explanations: Sequence[tuple[tuple[str, float], ...] | None] | None = None,
+        notes: Sequence[str | None] | None = None,
+    ):
+        self.probabilities = probabilities
+        self.classes = tuple(classes)
+        self.threshold = threshold
+        self._names = names
+        self._explanations = explanations
+        self._notes = notes
+
+    def __len__(self) -> int:
+        return len(self.probabilities)
+
+    @property
+    def best(self) -> np.ndarray:
+        """Each segment's theme as its column in `classes`."""
+        return np.asarray(self.probabilities.argmax(axis=1))
+
+    @property
+    def themes(self) -> list[str]:
+        """Each segment's theme id."""
+        return [self.classes[i] for i in self.best.tolist()]
+
+    @property
+    def confidences(self) -> np.ndarray:
+        """Each segment's calibrated confidence in its theme."""
+        return np.asarray(self.probabilities.max(axis=1))
+
+    @property
+    def needs_review(self) -> np.ndarray:
+        """Which segments fall below the review threshold."""
+        return self.confidences < self.threshold
+
+    def ranked(self, top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The `top` best columns of every segment, best first (ties in class order), with
+        their probabilities."""
+        order = np.argsort(-self.probabilities, axis=1, kind="stable")[:, :top]
+        return order, np.take_along_axis(self.probabilities, order, axis=1)
+
+    @overload
+    def __getitem__(self, index: int) -> Tag: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Tags: ...
+
+    def __getitem__(self, index: int | slice) -> Tag | Tags:
+        if isinstance(index, slice):
+            return Tags(
+                self.probabilities[index],
+                self.classes,
+                self._names,
+                self.threshold,
+                explanations=self._explanations and self._explanations[index],
+                notes=self._notes and self._notes[index],
+            )
+        row = self.probabilities[index]
+        order = np.argsort(-row, kind="stable").tolist()
+        confidences = row[order].tolist()
+        themes = [self.classes[i] for i in order]
+        best, confidence = themes[0], confidences[0]
+        return Tag(
+            best,
+            self._names.get(best, best),
+            confidence,
+            tuple(zip(themes, confidences, strict=True)),
+            confidence < self.threshold,
+            self._explanations[index] if self._explanations else None,
+            self._notes[index] if self._notes else None,
+        )
+
+    def __iter__(self) -> Iterator[Tag]:
+        order, confidences = self.ranked()
+        # Ranked as whole arrays: a numpy call per segment costs more than its tag.
+        ranked_themes = np.array(self.classes, dtype=object)[order].tolist()
+        explanations = self._explanations or [None] * len(self)
+        notes = self._notes or [None] * len(self)
+        for themes, values, explanation, note in zip(
+            ranked_themes, confidences.tolist(), explanations, notes, strict=True
+        ):
+            best, confidence = themes[0], values[0]
+            ranking = tuple(zip(themes, values, strict=True))
+            name = self._names.get(best, best)
+            yield Tag(
+                best, name, confidence, ranking, confidence < self.threshold, explanation, note
+            )
+
+    def __repr__(self) -> str:
+        return f"<Tags of {len(self)} segments over {len(self.classes)} themes>"
 
 
 def tag_many(
     texts: Iterable[str], *, model: ThemeModel | None = None, explain: bool = False, jobs: int = 1
-) -> list[Tag]:
-    """Tag many segments, featurised a batch at a time; with jobs > 1 in that many processes."""
+) -> Tags:
+    """Tag many segments, featurised a batch at a time; with jobs > 1 in that many processes.
+
+    The result is a sequence of Tag, held as arrays until a Tag is read."""
     if isinstance(texts, (str, bytes, bytearray)) or not isinstance(texts, Iterable):
         raise TypeError(
             f"tag_many expects a list of texts, got {type(texts).__name__};"
@@ -187,45 +311,37 @@ def tag_many(
     texts = [_check_text(t) for t in texts]
     if jobs < 1:
         raise ValueError(f"jobs must be 1 or more, got {jobs}")
-    if not texts:
-        return []
     model = model or load_model()
-    tags: list[Tag] = []
-    for probabilities in _probability_chunks(texts, model, jobs):
-        tags += _tags(
-            texts[len(tags) : len(tags) + len(probabilities)], probabilities, model, explain
-        )
-    return tags
+    if not texts:
+        return _tags(texts, np.zeros((0, len(model.classes_))), model, explain)
+    chunks = list(_probability_chunks(texts, model, jobs))
+    return _tags(texts, np.concatenate(chunks), model, explain)
 
 
 def _tags(
-    texts: list[str],
+    texts: Sequence[str],
     probabilities: np.ndarray,
     model: ThemeModel,
     explain: bool,
     threshold: float | None = None,
-    notes: Sequence[str | None] = (),
-) -> list[Tag]:
-    names = model.names
+    notes: Sequence[str | None] | None = None,
+) -> Tags:
+    explanations = None
+    if explain:
+        best = probabilities.argmax(axis=1).tolist()
+        explanations = [
+            tuple(model.explain(text, model.classes_[i]))
+            for text, i in zip(texts, best, strict=True)
+        ]
     threshold = model.review_threshold if threshold is None else threshold
-    order = np.argsort(-probabilities, axis=1, kind="stable")
-    # Ranked as whole arrays: a Python loop over 18 themes per text costs more than tagging.
-    ranked_themes = np.array(model.classes_, dtype=object)[order].tolist()
-    ranked_confidences = np.take_along_axis(probabilities, order, axis=1).tolist()
-    notes = notes or [None] * len(texts)
-    tags = []
-    with _collector_paused():
-        for text, themes, confidences, note in zip(
-            texts, ranked_themes, ranked_confidences, notes, strict=True
-        ):
-            best, confidence = themes[0], confidences[0]
-            explanation = tuple(model.explain(text, best)) if explain else None
-            ranking = tuple(zip(themes, confidences, strict=True))
-            name = names.get(best, best)
-            tags.append(
-                Tag(best, name, confidence, ranking, confidence < threshold, explanation, note)
-            )
-    return tags
+    return Tags(
+        probabilities,
+        model.classes_,
+        model.names,
+        threshold,
+        explanations=explanations,
+        notes=notes,
+    )
 
 
 def tag(text: str, *, model: ThemeModel | None = None, explain: bool = False) -> Tag:
@@ -233,38 +349,76 @@ def tag(text: str, *, model: ThemeModel | None = None, explain: bool = False) ->
     return tag_many([_check_text(text)], model=model, explain=explain)[0]
 
 
-def theme_profile(segments: list[TaggedSegment], names: dict[str, str]) -> list[ThemeShare]:
+class TaggedSegments(_ComparedAsSequence, MadeWhenRead[TaggedSegment]):
+    """A report's segments with their tags, made one by one only when read."""
+
+    __slots__ = ("spans", "tags")
+
+    def __init__(self, spans: Sequence[Span], tags: Tags):
+        self.spans, self.tags = spans, tags
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def _item(self, index: int) -> TaggedSegment:
+        span = self.spans[index]
+        return TaggedSegment(index + 1, span.start, span.end, span.text, self.tags[index])
+
+    def __iter__(self) -> Iterator[TaggedSegment]:
+        for number, (span, found) in enumerate(zip(self.spans, self.tags, strict=True), 1):
+            yield TaggedSegment(number, span.start, span.end, span.text, found)
+
+
+def theme_profile(segments: Sequence[TaggedSegment], names: dict[str, str]) -> list[ThemeShare]:
     """Shares of segments and characters per theme, largest character share first, and of the
     content: without the themes labels.yaml marks as not content (overview, boilerplate)."""
-    framing = not_content_themes()
-    counts: dict[str, list[int]] = {}
-    expected: dict[str, float] = {}
-    for segment in segments:
-        tally = counts.setdefault(segment.tag.theme, [0, 0])
-        tally[0] += 1
-        tally[1] += len(segment.text)
-        # Each segment's characters shared out by its probabilities: a wrong but unsure tag
-        # cannot make a theme of one long paragraph.
+    if isinstance(segments, TaggedSegments):
+        tags = segments.tags
+        lengths = [len(span.text) for span in segments.spans]
+        return _profile(tags.classes, tags.probabilities, tags.best, lengths, names)
+    classes = list(dict.fromkeys(t for s in segments for t, _ in s.tag.ranking))
+    column = {theme: i for i, theme in enumerate(classes)}
+    probabilities = np.zeros((len(segments), len(classes)))
+    for row, segment in enumerate(segments):
         for theme, probability in segment.tag.ranking:
-            if theme not in framing:
-                expected[theme] = expected.get(theme, 0.0) + probability * len(segment.text)
-    total_segments = max(len(segments), 1)
-    total_characters = max(sum(c for _, c in counts.values()), 1)
-    content_characters = max(sum(c for t, (_, c) in counts.items() if t not in framing), 1)
-    expected_total = sum(expected.values()) or 1.0
+            probabilities[row, column[theme]] = probability
+    best = np.array([column[s.tag.theme] for s in segments], dtype=np.int64)
+    return _profile(classes, probabilities, best, [len(s.text) for s in segments], names)
+
+
+def _profile(
+    classes: Sequence[str],
+    probabilities: np.ndarray,
+    best: np.ndarray,
+    lengths: Sequence[int],
+    names: dict[str, str],
+) -> list[ThemeShare]:
+    framing = not_content_themes()
+    sizes = np.asarray(lengths, dtype=np.float64)
+    counts = np.bincount(best, minlength=len(classes))
+    characters = np.bincount(best, sizes, minlength=len(classes)).astype(np.int64)
+    content = np.array([theme not in framing for theme in classes], dtype=bool)
+    # Each segment's characters shared out by its probabilities: a wrong but unsure tag
+    # cannot make a theme of one long paragraph.
+    expected = np.where(content, sizes @ probabilities if len(sizes) else 0.0, 0.0)
+    total_segments = max(len(best), 1)
+    total_characters = max(int(characters.sum()), 1)
+    content_characters = max(int(characters[content].sum()), 1)
+    expected_total = float(expected.sum()) or 1.0
     shares = [
         ThemeShare(
             theme,
             names.get(theme, theme),
-            n,
-            n / total_segments,
-            c,
-            c / total_characters,
-            0.0 if theme in framing else c / content_characters,
-            expected.get(theme, 0.0) / expected_total,
+            int(counts[i]),
+            int(counts[i]) / total_segments,
+            int(characters[i]),
+            int(characters[i]) / total_characters,
+            float(characters[i]) / content_characters if content[i] else 0.0,
+            float(expected[i]) / expected_total,
         )
         # Themes no segment was tagged with are there too, with the share they are expected.
-        for theme, (n, c) in {**dict.fromkeys(expected, (0, 0)), **counts}.items()
+        for i, theme in enumerate(classes)
+        if counts[i] or content[i]
     ]
     return sorted(shares, key=lambda s: (-s.characters, -s.expected_share, s.theme))
 
@@ -342,26 +496,19 @@ def tag_reports(
     is its text (cut with split_report) or its segments already cut. A report without any
     segment gets an empty ReportTags."""
     model = model or load_model()
-    with _collector_paused():
-        cut = [_cut(report) for report in reports]
-        scores = model.predict_reports([[span.text for span in spans] for spans in cut])
-        tagged = []
-        for spans, report_scores in zip(cut, scores, strict=True):
-            texts = [span.text for span in spans]
-            notes = _context_notes(model, report_scores) if explain else []
-            tags = _tags(
-                texts,
-                report_scores.in_context,
-                model,
-                explain,
-                model.context_review_threshold,
-                notes,
-            )
-            segments = [
-                TaggedSegment(number, span.start, span.end, span.text, found)
-                for number, (span, found) in enumerate(zip(spans, tags, strict=True), 1)
-            ]
-            tagged.append(ReportTags(segments, theme_profile(segments, model.names)))
+    cut = [_cut(report) for report in reports]
+    scores = model.predict_reports(
+        [[span.text for span in spans] for spans in cut], keep_inputs=explain
+    )
+    tagged = []
+    for spans, report_scores in zip(cut, scores, strict=True):
+        texts = [span.text for span in spans]
+        notes = _context_notes(model, report_scores) if explain else None
+        tags = _tags(
+            texts, report_scores.in_context, model, explain, model.context_review_threshold, notes
+        )
+        segments = TaggedSegments(spans, tags)
+        tagged.append(ReportTags(segments, theme_profile(segments, model.names)))
     return tagged
 
 

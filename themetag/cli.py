@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import shlex
@@ -22,6 +21,7 @@ from themetag.errors import Interrupted, ThemetagError, UnreadableReport, UsageE
 from themetag.model import ThemeModel
 from themetag.paths import readable
 from themetag.readers import Found, Limits, PassedOver, find_reports, read_stream
+from themetag.readers.limits import byte_count
 from themetag.readers.manifest import Manifest, read_manifest
 from themetag.readers.ocr import ocr_missing
 from themetag.readers.paragraphs import TABLE_SUFFIXES
@@ -32,7 +32,7 @@ from themetag.run.journal import Journal, run_key
 from themetag.run.lock import OutputLock
 from themetag.run.paragraphs import tag_paragraph_tables
 from themetag.run.review import review_files
-from themetag.run.tasks import tag_texts
+from themetag.run.tasks import SegmentRows, tag_texts
 from themetag.writers.page import (
     ONE_PAGE_REPORTS,
     check_report_folder,
@@ -47,11 +47,11 @@ from themetag.writers.tables import (
     error_record,
     profile_columns,
     profile_record,
+    run_tables,
     segment_columns,
-    segment_record,
+    segment_records,
+    segment_values,
     write_csv,
-    write_table,
-    write_xlsx,
 )
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ def _format(args: argparse.Namespace) -> str:
         raise UsageError("--resume needs the -o FILE of the interrupted run")
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
+    args.parallel_from = byte_count(args.parallel_from, "--parallel-from")
     if args.top < 0:
         raise UsageError("--top must be 0 or more")
     if args.scheduler and args.jobs > 1:
@@ -115,39 +116,26 @@ def write_outputs(
     passed_over: list[PassedOver],
     manifest: Manifest,
 ) -> list[Path]:
-    """The segments, profiles and (if any) errors tables, read afresh from the journal; the
-    errors table also names each file passed over in the folders, with its reason."""
-
-    def segments() -> Iterator[dict]:
-        return (segment_record(row) for result in journal.results() for row in result.rows)
-
-    def profiles() -> Iterator[dict]:
-        return (
-            profile_record(result.profile, themes, manifest.values_for(result.path))
-            for result in journal.results()
-            if result.profile
-        )
-
-    def errors() -> Iterator[dict]:
-        failed = (error_record(r.path, r.error) for r in journal.results() if r.error)
-        skipped = (error_record(str(p.path), f"not read: {p.reason}") for p in passed_over)
-        return itertools.chain(failed, skipped)
-
+    """The segments, profiles and (if any) errors tables, streamed from the journal in one
+    pass; the errors table also names each file passed over in the folders, with its reason."""
     paths = OutputPaths.of(output, fmt)
-    columns = profile_columns(themes, manifest.columns)
-    # A pass of its own: a table's carried columns are known once every row has been seen.
-    row_columns = segment_columns(row for result in journal.results() for row in result.rows)
-    if fmt == "xlsx":
-        write_xlsx(
-            {"segments": (row_columns, segments()), "profiles": (columns, profiles())},
-            paths.segments,
-        )
-    else:
-        write_table(segments(), paths.segments, fmt, row_columns)
-        write_table(profiles(), paths.profiles, fmt, columns)
+    profile_names = profile_columns(themes, manifest.columns)
+    row_columns = segment_columns(journal.carried, journal.top)
+    failed = []
+    with run_tables(paths, fmt, row_columns, profile_names) as (segments, profiles):
+        # A line at a time: a huge report's rows come in pieces, its profile with the last.
+        for result, _ in journal.pieces():
+            if result.error:
+                failed.append(error_record(result.path, result.error))
+            if result.rows:
+                segments(segment_values(SegmentRows.of_rows(result.path, result.rows), row_columns))
+            if result.profile:
+                record = profile_record(result.profile, themes, manifest.values_for(result.path))
+                profiles([[record.get(column) for column in profile_names]])
     written = list(dict.fromkeys([paths.segments, paths.profiles]))
-    if next(errors(), None):
-        write_csv(errors(), paths.errors, ERROR_COLUMNS)
+    failed += [error_record(str(p.path), f"not read: {p.reason}") for p in passed_over]
+    if failed:
+        write_csv(failed, paths.errors, ERROR_COLUMNS)
         written.append(paths.errors)
     else:
         paths.errors.unlink(missing_ok=True)  # a stale list from an earlier run would mislead
@@ -254,6 +242,7 @@ def _results(job: _Job, remaining: list[Path], done: set[str]) -> Iterator[Repor
             client=job.client,
             limits=job.limits,
             top=job.args.top,
+            parallel_from=job.args.parallel_from,
         )
 
 
@@ -297,9 +286,11 @@ def _tag_and_write(job: _Job, found: Found) -> int:
             if journal:
                 journal.append(result)
             else:
-                for row in result.rows:
-                    record = json.dumps(segment_record(row), ensure_ascii=False)
-                    sys.stdout.write(record + "\n")
+                rows = SegmentRows.of_rows(result.path, result.rows)
+                sys.stdout.writelines(
+                    json.dumps(record, ensure_ascii=False) + "\n"
+                    for record in segment_records(rows)
+                )
                 # Without a journal, only what the page or the summary needs is kept.
                 if not args.html:
                     result = ReportResult(result.path, [], result.profile, result.error)
@@ -310,9 +301,6 @@ def _tag_and_write(job: _Job, found: Found) -> int:
         raise Interrupted(_resume_hint(journal, job.argv) if journal else "interrupted") from None
     progress.close()
 
-    def results() -> Iterator[ReportResult]:
-        return journal.results() if journal else iter(kept)
-
     themes = list(model.names)
     written = (
         write_outputs(journal, args.output, job.fmt, themes, found.passed_over, job.manifest)
@@ -320,13 +308,16 @@ def _tag_and_write(job: _Job, found: Found) -> int:
         else []
     )
     if args.html:
-        write_page(results(), args.html, model.names, supplied=job.manifest.values_for)
+        done_results = journal.results() if journal else iter(kept)
+        write_page(done_results, args.html, model.names, supplied=job.manifest.values_for)
         written.append(args.html)
         if report_folder(args.html).is_dir():
             written.append(report_folder(args.html))
     tagged = segments = 0
     failures = []
-    for result in results():
+    # Each report's last line holds its profile or error, all the summary needs.
+    finished = (piece for piece, more in journal.pieces() if not more) if journal else kept
+    for result in finished:
         if result.profile is None:
             failures.append(result)
         else:
@@ -392,6 +383,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tag.add_argument("--format", choices=FORMATS, help="output format (default: from -o suffix)")
     tag.add_argument("--jobs", type=int, default=1, help="reports tagged in parallel (processes)")
+    tag.add_argument(
+        "--parallel-from",
+        default="8MiB",
+        metavar="SIZE",
+        help="with --jobs, start worker processes only for this much report data or more,"
+        " as 8MiB (default): a smaller run is done sooner in one process; 0 always starts them",
+    )
     tag.add_argument(
         "--scheduler",
         metavar="ADDRESS",

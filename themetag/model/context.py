@@ -69,17 +69,6 @@ def block_columns(classes: int) -> dict[str, slice]:
     return columns
 
 
-def _window_mean(values: np.ndarray, parts: Sequence[Part]) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of the rows under each heading (zeros elsewhere), and how many there are."""
-    running = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(values, axis=0)])
-    starts = np.array([p.items.start for p in parts])
-    stops = np.array([p.items.stop for p in parts])
-    counts = np.maximum(stops - starts, 0)
-    sums = running[np.maximum(stops, starts)] - running[starts]
-    means = np.divide(sums, counts[:, None], out=np.zeros_like(sums), where=counts[:, None] > 0)
-    return means, counts
-
-
 def context_features(
     probabilities: np.ndarray, lengths: np.ndarray, parts: Sequence[Part], content: np.ndarray
 ) -> np.ndarray:
@@ -87,59 +76,98 @@ def context_features(
 
     `probabilities` are the segment model's, one row per segment in reading order; `content`
     marks the columns of policy themes (not overview or boilerplate)."""
-    n, classes = probabilities.shape
-    if n == 0:
-        return np.zeros((0, feature_count(classes)))
-    kinds = np.array([p.kind for p in parts])
-    levels = np.array([p.level for p in parts])
-    parents = np.array([-1 if p.parent is None else p.parent for p in parts])
-    has_parent = parents >= 0
-    previous = np.vstack([np.zeros((1, classes)), probabilities[:-1]])
-    following = np.vstack([probabilities[1:], np.zeros((1, classes))])
-    items, item_counts = _window_mean(probabilities, parts)
-    parent = np.where(has_parent[:, None], probabilities[np.maximum(parents, 0)], 0.0)
-    others = max(n - 1, 1)
-    report = (probabilities.sum(axis=0) - probabilities) / others
+    return ReportContext(probabilities, lengths, parts, content).features(0, len(probabilities))
 
-    weight = np.sqrt(lengths.astype(float))[:, None]
-    themed = probabilities * content  # the policy-theme part of each segment's probabilities
-    total = (weight * themed).sum(axis=0) - weight * themed
-    mass = total.sum(axis=1, keepdims=True)
-    report_content = np.divide(total, mass, out=np.zeros_like(total), where=mass > 0)
-    concentration = report_content.max(axis=1, keepdims=True)
 
-    text = kinds != Kind.FURNITURE
-    order_in_text = np.cumsum(text) - 1
-    edge = text & ((order_in_text < EDGE_FIRST) | (np.arange(n) >= n - EDGE_LAST))
-    edge &= (kinds == Kind.PARAGRAPH) | (kinds == Kind.ITEM)
-    blocks = [
-        np.log(np.maximum(probabilities, _FLOOR)),
-        previous,
-        following,
-        items,
-        parent,
-        report,
-        report_content,
-        report_content * (kinds == Kind.TITLE)[:, None],
-        report_content * (kinds == Kind.HEADING)[:, None],
-        report_content * edge[:, None],
-        report_content * concentration,
-    ]
-    scalars = [
-        *((kinds == kind).astype(float) for kind in Kind),
-        *((levels == level).astype(float) for level in range(1, 6)),
-        (np.arange(n) > 0).astype(float),
-        (np.arange(n) < n - 1).astype(float),
-        (item_counts > 0).astype(float),
-        has_parent.astype(float),
-        np.arange(n) / others,
-        np.log1p(lengths) / 5,
-        (lengths < SHORT).astype(float),
-        np.full(n, np.log1p(n) / 5),
-        np.log1p(item_counts) / 3,
-        concentration[:, 0],
-    ]
-    return np.hstack([*blocks, np.column_stack(scalars)])
+class ReportContext:
+    """What the context stage reads of a whole report, computed once, so that the inputs of its
+    segments can be made a slice at a time: a huge report's inputs (218 numbers a segment)
+    are never all held at once."""
+
+    def __init__(
+        self,
+        probabilities: np.ndarray,
+        lengths: np.ndarray,
+        parts: Sequence[Part],
+        content: np.ndarray,
+    ):
+        n = len(probabilities)
+        self.probabilities, self.lengths, self.content = probabilities, lengths, content
+        self.kinds = np.array([p.kind for p in parts], dtype=np.int64).reshape(n)
+        self.levels = np.array([p.level for p in parts], dtype=np.int64).reshape(n)
+        self.parents = np.array([-1 if p.parent is None else p.parent for p in parts]).reshape(n)
+        self.item_starts = np.array([p.items.start for p in parts], dtype=np.int64).reshape(n)
+        self.item_stops = np.array([p.items.stop for p in parts], dtype=np.int64).reshape(n)
+        self.running = np.vstack(
+            [np.zeros((1, probabilities.shape[1])), np.cumsum(probabilities, 0)]
+        )
+        self.total = probabilities.sum(axis=0)
+        self.weight = np.sqrt(lengths.astype(float))[:, None]
+        self.themed_total = (self.weight * (probabilities * content)).sum(axis=0)
+        text = self.kinds != Kind.FURNITURE
+        order_in_text = np.cumsum(text) - 1
+        edge = text & ((order_in_text < EDGE_FIRST) | (np.arange(n) >= n - EDGE_LAST))
+        self.edge = edge & ((self.kinds == Kind.PARAGRAPH) | (self.kinds == Kind.ITEM))
+
+    def features(self, start: int, stop: int) -> np.ndarray:
+        """The inputs of segments start..stop-1 (as many of them as the report has)."""
+        probabilities = self.probabilities
+        n, classes = probabilities.shape
+        stop = min(stop, n)
+        if stop <= start:
+            return np.zeros((0, feature_count(classes)))
+        rows = np.arange(start, stop)
+        own = probabilities[start:stop]
+        kinds, levels = self.kinds[start:stop], self.levels[start:stop]
+        parents = self.parents[start:stop]
+        has_parent = parents >= 0
+        previous = np.where((rows > 0)[:, None], probabilities[np.maximum(rows - 1, 0)], 0.0)
+        following = np.where(
+            (rows < n - 1)[:, None], probabilities[np.minimum(rows + 1, n - 1)], 0.0
+        )
+        item_starts, item_stops = self.item_starts[start:stop], self.item_stops[start:stop]
+        item_counts = np.maximum(item_stops - item_starts, 0)
+        sums = self.running[np.maximum(item_stops, item_starts)] - self.running[item_starts]
+        items = np.divide(
+            sums, item_counts[:, None], out=np.zeros_like(sums), where=item_counts[:, None] > 0
+        )
+        parent = np.where(has_parent[:, None], probabilities[np.maximum(parents, 0)], 0.0)
+        others = max(n - 1, 1)
+        report = (self.total - own) / others
+
+        lengths = self.lengths[start:stop]
+        total = self.themed_total - self.weight[start:stop] * (own * self.content)
+        mass = total.sum(axis=1, keepdims=True)
+        report_content = np.divide(total, mass, out=np.zeros_like(total), where=mass > 0)
+        concentration = report_content.max(axis=1, keepdims=True)
+        blocks = [
+            np.log(np.maximum(own, _FLOOR)),
+            previous,
+            following,
+            items,
+            parent,
+            report,
+            report_content,
+            report_content * (kinds == Kind.TITLE)[:, None],
+            report_content * (kinds == Kind.HEADING)[:, None],
+            report_content * self.edge[start:stop, None],
+            report_content * concentration,
+        ]
+        scalars = [
+            *((kinds == kind).astype(float) for kind in Kind),
+            *((levels == level).astype(float) for level in range(1, 6)),
+            (rows > 0).astype(float),
+            (rows < n - 1).astype(float),
+            (item_counts > 0).astype(float),
+            has_parent.astype(float),
+            rows / others,
+            np.log1p(lengths) / 5,
+            (lengths < SHORT).astype(float),
+            np.full(len(rows), np.log1p(n) / 5),
+            np.log1p(item_counts) / 3,
+            concentration[:, 0],
+        ]
+        return np.hstack([*blocks, np.column_stack(scalars)])
 
 
 @dataclass

@@ -11,13 +11,16 @@ from typing import Any
 
 import numpy as np
 
-from themetag.model.context import NOT_CONTENT, ContextThemes, context_features, softmax
+from themetag.model.context import NOT_CONTENT, ContextThemes, ReportContext, softmax
 from themetag.text.features import CharNgramTfidf, jieba_words, key_ngram
 from themetag.text.normalize import normalize_many
 from themetag.text.structure import read_structure
 
 # Texts featurised at once: bounds the memory of the n-gram arrays on huge batches.
 CHUNK_TEXTS = 512
+# Segments whose context inputs are made at once: 218 numbers a segment, 1.7 KB, which held
+# for all segments of a 50 MB report took a gigabyte.
+CONTEXT_ROWS = 4096
 
 
 @dataclass
@@ -51,6 +54,26 @@ class ReportScores:
     inputs: np.ndarray | None
 
 
+def _in_context(
+    context: ContextThemes,
+    texts: Sequence[str],
+    probabilities: np.ndarray,
+    content: np.ndarray,
+    keep_inputs: bool,
+) -> ReportScores:
+    """One report's probabilities in context, its inputs made a slice at a time."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    report = ReportContext(probabilities, lengths, read_structure(texts), content)
+    pieces, in_context = [], []
+    for first in range(0, max(len(texts), 1), CONTEXT_ROWS):
+        piece = report.features(first, first + CONTEXT_ROWS)
+        in_context.append(context.predict_proba(piece))
+        if keep_inputs:
+            pieces.append(piece)
+    inputs = np.concatenate(pieces) if keep_inputs else None
+    return ReportScores(probabilities, np.concatenate(in_context), inputs)
+
+
 @dataclass
 class ThemeModel:
     """A loaded model: themes of segments from their text, alone or in their report's context,
@@ -80,21 +103,23 @@ class ThemeModel:
         ]
         return np.concatenate(chunks) if chunks else np.zeros((0, len(self.classes_)))
 
-    def predict_reports(self, reports: Sequence[Sequence[str]]) -> list[ReportScores]:
+    def predict_reports(
+        self, reports: Sequence[Sequence[str]], *, keep_inputs: bool = False
+    ) -> list[ReportScores]:
         """Probabilities of the segments of whole reports (each a list of segment texts in
-        reading order), alone and read in context; all segments featurised in one pass."""
+        reading order), alone and read in context; all segments featurised in one pass. The
+        context stage's inputs are kept only if asked (`keep_inputs`, to explain)."""
         alone = self.predict_proba([text for texts in reports for text in texts])
         scores, start = [], 0
-        content = self.content_columns
         for texts in reports:
             probabilities = alone[start : start + len(texts)]
             start += len(texts)
             if self.context is None:
                 scores.append(ReportScores(probabilities, probabilities, None))
                 continue
-            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-            inputs = context_features(probabilities, lengths, read_structure(texts), content)
-            scores.append(ReportScores(probabilities, self.context.predict_proba(inputs), inputs))
+            scores.append(
+                _in_context(self.context, texts, probabilities, self.content_columns, keep_inputs)
+            )
         return scores
 
     @property

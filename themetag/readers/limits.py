@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from themetag.errors import UnreadableReport, UsageError
 
@@ -63,18 +64,21 @@ class Limits:
     def with_options(self, options: Iterable[str]) -> Limits:
         """These limits with NAME=VALUE options applied, as `--limit max_file_bytes=300MiB`."""
         names = [field.name for field in fields(self) if field.name != "ocr"]
-        changes = {}
+        changes: dict[str, Any] = {}
         for option in options:
             name, _, value = option.partition("=")
             if name not in names:
                 raise UsageError(f"--limit {option}: the limits are {', '.join(names)}")
-            number = _NUMBER.fullmatch(value.strip().replace("_", ""))
-            if not number:
-                raise UsageError(
-                    f"--limit {option}: give a whole number, for bytes perhaps with KiB, MiB or GiB"
-                )
-            changes[name] = int(number[1]) * _UNITS[number[2].lower()]
+            changes[name] = byte_count(value, f"--limit {option}")
         return replace(self, **changes)
+
+
+def byte_count(value: str, option: str) -> int:
+    """A whole number given on the command line, bytes perhaps with KiB, MiB or GiB (300MiB)."""
+    number = _NUMBER.fullmatch(value.strip().replace("_", ""))
+    if not number:
+        raise UsageError(f"{option}: give a whole number, for bytes perhaps with KiB, MiB or GiB")
+    return int(number[1]) * _UNITS[number[2].lower()]
 
 
 _NUMBER = re.compile(r"(\d+)\s*((?:[kmg]i?b?)?)", re.IGNORECASE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -17,6 +18,22 @@ if TYPE_CHECKING:
     from distributed import Client
 
 
+# Bytes of report files from which worker processes pay for their start (each imports
+# themetag and loads the model: about a second), measured in docs/PERFORMANCE.md.
+PARALLEL_FROM_BYTES = 8 * 2**20
+
+
+def _total_bytes(paths: list[Path], enough: int) -> int:
+    """The size of the files, counted until `enough` is reached."""
+    total = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size
+        if total >= enough:
+            break
+    return total
+
+
 def tag_files(
     paths: Iterable[str | Path] | str | Path,
     *,
@@ -25,15 +42,19 @@ def tag_files(
     client: Client | None = None,
     limits: Limits = DEFAULT_LIMITS,
     top: int = 0,
+    parallel_from: int = PARALLEL_FROM_BYTES,
 ) -> Iterator[ReportResult]:
     """Tag report files and the supported files inside folders, one ReportResult per file,
-    in order. With jobs > 1 the reports are tagged in that many processes, and with a
+    in order. With jobs > 1 the reports are tagged in that many processes once the files
+    hold `parallel_from` bytes or more (smaller runs are done sooner here), and with a
     dask.distributed `client` on its cluster's workers, with the same results; `limits`
     bound what is read of each file, and each row keeps its `top` best themes."""
     if jobs < 1:
         raise ValueError(f"jobs must be 1 or more, got {jobs}")
     model = model or load_model()
     found = find_reports(paths).reports
+    if jobs > 1 and _total_bytes(found, parallel_from) < parallel_from:
+        jobs = 1
     if client is not None:
         from themetag.run.cluster import tag_files_on_cluster
 

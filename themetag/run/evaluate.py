@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from themetag.api import load_model, tag_many, tag_reports
+from themetag.api import Tag, load_model, tag_many, tag_reports
 from themetag.errors import UnreadableReport, UsageError
 from themetag.model import ThemeModel
 from themetag.model.metrics import (
@@ -125,6 +126,7 @@ def score(
         )
     if not gold:
         raise UsageError("no labelled segment found")
+    tags: Sequence[Tag]
     if in_context:
         tagged = tag_reports([report.texts for report in reports], model=model)
         tags = [segment.tag for report in tagged for segment in report.segments]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from themetag.api import (
     ReportTags,
-    TaggedSegment,
+    TaggedSegments,
     load_model,
     tag_many,
     tag_reports,
@@ -18,8 +18,9 @@ from themetag.errors import UnreadableReport
 from themetag.model import ThemeModel
 from themetag.readers.limits import DEFAULT_LIMITS, Limits
 from themetag.readers.paragraphs import TableReport, read_paragraph_table
-from themetag.run.tasks import Profile, ReportResult, SegmentRow
+from themetag.run.tasks import Profile, ReportResult, SegmentRows
 from themetag.text.metadata import read_meta
+from themetag.text.segment import Span
 
 
 def tag_paragraph_tables(
@@ -56,16 +57,12 @@ def _tag_table_report(
         tags = tag_reports([report.paragraphs], model=model)[0]
     else:
         # Paragraphs that do not say which report they belong to are read one at a time.
-        segments, start = [], 0
-        for number, (text, found) in enumerate(
-            zip(report.paragraphs, tag_many(report.paragraphs, model=model), strict=True), 1
-        ):
-            segments.append(TaggedSegment(number, start, start + len(text), text, found))
+        spans, start = [], 0
+        for text in report.paragraphs:
+            spans.append(Span(start, start + len(text), text))
             start += len(text) + 1
+        segments = TaggedSegments(spans, tag_many(report.paragraphs, model=model))
         tags = ReportTags(segments, theme_profile(segments, model.names))
-    rows = [
-        SegmentRow.of(report.name, segment, model.names, carried, top)
-        for segment, carried in zip(tags.segments, report.carried, strict=True)
-    ]
+    rows = SegmentRows.of(report.name, tags.segments, model.names, report.carried, top)
     meta = read_meta("\n".join(report.paragraphs), name=report.name)
     return ReportResult(report.name, rows, Profile.of(report.name, tags, meta))

@@ -3,15 +3,20 @@ pass, each report giving a typed result or its reason for failing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from themetag.api import (
     NO_SEGMENTS,
+    MadeWhenRead,
     ModelSource,
     ReportTags,
     TaggedSegment,
+    TaggedSegments,
     ThemeShare,
     tag_reports,
     worker_model,
@@ -21,6 +26,7 @@ from themetag.model import ThemeModel
 from themetag.paths import readable
 from themetag.readers import read_report
 from themetag.readers.limits import DEFAULT_LIMITS, Limits
+from themetag.readers.paragraphs import Carried
 from themetag.text.metadata import ReportMeta, read_meta
 
 # Reports tagged per task by worker processes and cluster workers.
@@ -44,39 +50,134 @@ class SegmentRow:
     runner_up_confidence: float
     needs_review: bool
     # The other columns of a paragraph table's row, as (column, value), carried through.
-    carried: tuple[tuple[str, str], ...] = ()
+    carried: Carried = ()
     # The best themes with their names and probabilities, when asked for (`--top K`).
     top: tuple[tuple[str, str, float], ...] = ()
+
+
+# SegmentRow's own columns, each held as one list in SegmentRows.
+ROW_COLUMNS = tuple(n for n in SegmentRow.__slots__ if n not in ("report", "carried", "top"))
+# A row's best themes (`--top K`): id, Chinese name and probability of each.
+Best = tuple[tuple[str, str, float], ...]
+
+
+class SegmentRows(MadeWhenRead[SegmentRow]):
+    """A report's output rows held as columns, one list each in ROW_COLUMNS order; a
+    SegmentRow is made only when one is read, so a run costs no Python object per row."""
+
+    __slots__ = ("report", "columns", "carried", "top")
+
+    def __init__(
+        self,
+        report: str,
+        columns: Sequence[list[Any]],
+        carried: Sequence[Carried] = (),
+        top: Sequence[Best] = (),
+    ):
+        if len(columns) != len(ROW_COLUMNS) or len({len(c) for c in columns}) > 1:
+            raise ValueError(f"expected {len(ROW_COLUMNS)} columns of one length")
+        self.report, self.columns = report, tuple(columns)
+        self.carried, self.top = carried, top
 
     @classmethod
     def of(
         cls,
         report: str,
-        segment: TaggedSegment,
+        segments: Sequence[TaggedSegment],
         names: dict[str, str],
-        carried: tuple[tuple[str, str], ...] = (),
+        carried: Sequence[Carried] = (),
         top: int = 0,
-    ) -> SegmentRow:
-        runner_up, runner_up_confidence = segment.tag.ranking[1]
-        return cls(
-            report,
-            segment.number,
-            segment.start,
-            segment.end,
-            segment.text,
-            segment.tag.theme,
-            segment.tag.name,
-            round(segment.tag.confidence, 4),
-            runner_up,
-            names.get(runner_up, runner_up),
-            round(runner_up_confidence, 4),
-            segment.tag.needs_review,
-            carried,
+    ) -> SegmentRows:
+        """The rows of a tagged report, with the `top` best themes of each when asked."""
+        if not isinstance(segments, TaggedSegments):
+            kind = type(segments).__name__
+            raise TypeError(f"expected the TaggedSegments of a report, got {kind}")
+        tags, spans = segments.tags, segments.spans
+        order, ranked_probabilities = tags.ranked(max(top, 2))
+        classes = np.array(tags.classes, dtype=object)
+        # A list per column, not per row: a huge report's rows are made without a Python
+        # object per row beyond their values.
+        themes = [classes[order[:, rank]].tolist() for rank in range(order.shape[1])]
+        probabilities = [
+            [round(p, 4) for p in ranked_probabilities[:, rank].tolist()]
+            for rank in range(order.shape[1])
+        ]
+        columns = [
+            list(range(1, len(spans) + 1)),
+            [span.start for span in spans],
+            [span.end for span in spans],
+            [span.text for span in spans],
+            themes[0],
+            [names.get(theme, theme) for theme in themes[0]],
+            probabilities[0],
+            themes[1],
+            [names.get(theme, theme) for theme in themes[1]],
+            probabilities[1],
+            tags.needs_review.tolist(),
+        ]
+        ranked = [
             tuple(
-                (theme, names.get(theme, theme), round(probability, 4))
-                for theme, probability in segment.tag.ranking[:top]
-            ),
+                (
+                    themes[rank][row],
+                    names.get(themes[rank][row], themes[rank][row]),
+                    probabilities[rank][row],
+                )
+                for rank in range(min(top, order.shape[1]))
+            )
+            for row in range(len(spans) if top else 0)
+        ]
+        return cls(report, columns, carried, ranked if top else ())
+
+    @classmethod
+    def of_rows(cls, report: str, rows: Sequence[SegmentRow]) -> SegmentRows:
+        """Rows given one by one, as columns (SegmentRows as they are)."""
+        if isinstance(rows, SegmentRows):
+            return rows
+        columns = [[getattr(row, name) for row in rows] for name in ROW_COLUMNS]
+        carried = [row.carried for row in rows] if any(row.carried for row in rows) else []
+        top = [row.top for row in rows] if any(row.top for row in rows) else []
+        return cls(report, columns, carried, top)
+
+    @classmethod
+    def joined(cls, report: str, pieces: Sequence[Sequence[SegmentRow]]) -> SegmentRows:
+        """Pieces of a report's rows, one after another, as one SegmentRows."""
+        parts = [cls.of_rows(report, piece) for piece in pieces]
+        if len(parts) == 1:
+            return parts[0]
+        columns = [[v for part in parts for v in part.columns[i]] for i in range(len(ROW_COLUMNS))]
+        carried = [c for part in parts for c in (part.carried or [()] * len(part))]
+        top = [t for part in parts for t in (part.top or [()] * len(part))]
+        return cls(report, columns, carried if any(carried) else [], top if any(top) else [])
+
+    def part(self, start: int, stop: int) -> SegmentRows:
+        """Rows start..stop-1."""
+        return SegmentRows(
+            self.report,
+            [column[start:stop] for column in self.columns],
+            self.carried[start:stop],
+            self.top[start:stop],
         )
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def _item(self, index: int) -> SegmentRow:
+        values = [column[index] for column in self.columns]
+        carried = self.carried[index] if self.carried else ()
+        top = self.top[index] if self.top else ()
+        return SegmentRow(self.report, *values, carried=carried, top=top)  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SegmentRows):
+            return NotImplemented
+        return (self.report, self.columns, tuple(self.carried), tuple(self.top)) == (
+            other.report,
+            other.columns,
+            tuple(other.carried),
+            tuple(other.top),
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +192,8 @@ class Profile:
 
     @classmethod
     def of(cls, report: str, tags: ReportTags, meta: ReportMeta) -> Profile:
-        characters = sum(len(s.text) for s in tags.segments)
+        # Every segment counts in its theme's characters: the shares sum to the report's.
+        characters = sum(share.characters for share in tags.profile)
         return cls(report, len(tags.segments), characters, tuple(tags.profile), meta)
 
 
@@ -100,7 +202,7 @@ class ReportResult:
     """One report's output: a row per segment and its profile, or why it failed."""
 
     path: str
-    rows: list[SegmentRow] = field(default_factory=list)
+    rows: Sequence[SegmentRow] = ()
     profile: Profile | None = None
     error: str | None = None
 
@@ -155,7 +257,7 @@ def tag_texts(texts: list[tuple[ReportResult, str]], model: ThemeModel, *, top: 
         if not tags.segments:
             result.error = NO_SEGMENTS
             continue
-        result.rows = [SegmentRow.of(result.path, s, model.names, top=top) for s in tags.segments]
+        result.rows = SegmentRows.of(result.path, tags.segments, model.names, top=top)
         # Standard input has no file name to read a title or year from; a GBK name is read.
         name = "" if result.path == "-" else readable(Path(result.path).name)
         result.profile = Profile.of(result.path, tags, read_meta(text, name=name))

@@ -84,20 +84,22 @@ class _KeyTable:
     def _slots(self, keys: np.ndarray) -> np.ndarray:
         return ((keys * _HASH_MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.int64)
 
-    def find(self, keys: np.ndarray) -> np.ndarray:
-        """The position of each key, or -1 for keys not in the table."""
+    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of the keys are in the table (their indices), and the positions of those."""
         slots = self._slots(keys)
         stored = self.keys[slots]
-        found = np.where(stored == keys, self.positions[slots], -1)
+        hit = stored == keys
         # Most keys are settled by their first slot; only the few that collided probe on.
-        probing = np.flatnonzero((stored != keys) & (stored != 0))
+        probing = np.flatnonzero(~hit & (stored != 0))
         while len(probing):
             slots[probing] = (slots[probing] + 1) & self.mask
             stored = self.keys[slots[probing]]
-            hit = stored == keys[probing]
-            found[probing[hit]] = self.positions[slots[probing[hit]]]
-            probing = probing[~hit & (stored != 0)]
-        return found
+            found = stored == keys[probing]
+            hit[probing[found]] = True
+            probing = probing[~found & (stored != 0)]
+        known = np.flatnonzero(hit)
+        # Positions read for the keys found only: most n-grams of a text are not in the table.
+        return known, self.positions[slots[known]].astype(np.int64)
 
 
 @dataclass
@@ -145,16 +147,18 @@ class CharNgramTfidf:
             keys = codes[:count].copy()
             for k in range(1, n):
                 keys = (keys << np.uint64(_CODE_BITS)) | codes[k : k + count]
-            found = self._table.find(keys)
-            known = np.flatnonzero(found >= 0)
+            known, found = self._table.find(keys)
             rows.append(row_of[known])
-            columns.append(found[known])
-        vocabulary = len(self.keys)
-        # Counting the repeats of each (text, n-gram) cell gives the term frequencies.
-        cells, counts = np.unique(
-            np.concatenate(rows) * vocabulary + np.concatenate(columns), return_counts=True
-        )
-        cell_rows, cell_columns = cells // vocabulary, cells % vocabulary
+            columns.append(found)
+        # Counting the repeats of each (text, n-gram) cell gives the term frequencies; a cell
+        # packs its row above its column's bits (shifts, not a division by the vocabulary).
+        column_bits = max(len(self.keys).bit_length(), 1)
+        cells = np.concatenate(rows) << column_bits | np.concatenate(columns)
+        cells.sort()
+        first = np.flatnonzero(np.diff(cells, prepend=-1))  # cells are never negative
+        counts = np.diff(np.append(first, len(cells)))
+        cells = cells[first]
+        cell_rows, cell_columns = cells >> column_bits, cells & ((1 << column_bits) - 1)
         tf = counts.astype(np.float32)
         if self.sublinear_tf:
             tf = np.log(tf) + 1
@@ -163,5 +167,5 @@ class CharNgramTfidf:
         row_starts = np.concatenate([[0], np.cumsum(np.bincount(cell_rows, minlength=len(texts)))])
         return csr_matrix(
             ((values / norms[cell_rows]).astype(np.float32), cell_columns, row_starts),
-            shape=(len(texts), vocabulary),
+            shape=(len(texts), len(self.keys)),
         )

@@ -18,11 +18,14 @@ _MASKS = re.compile(r"[x*×]{2,}")
 # Mirror sites that convert to traditional characters glue tone-marked pinyin after some of
 # them (落實(shí), 國(guo)): glosses mean nothing, and the corpus's only glossed text had taught
 # the model that a gloss means student_aid. Syllables of letters, after a Chinese character.
-_SYLLABLE = (
-    "\\((?=[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]*[aeiouüāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])"
+# What follows a gloss's opening bracket: letters with a vowel, then the closing bracket.
+_SYLLABLE_REST = (
+    "(?=[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]*[aeiouüāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])"
     "[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,6}\\)"
 )
-_PINYIN_GLOSS = re.compile(f"(?<=[\u3400-\u9fff])(?:{_SYLLABLE})+")
+# The bracket comes first and the character before it is looked back at from there: led by
+# the lookbehind, the pattern was tried at every character (a sixth of normalising a batch).
+_PINYIN_GLOSS = re.compile(f"\\((?<=[\u3400-\u9fff]\\(){_SYLLABLE_REST}(?:\\({_SYLLABLE_REST})*")
 # Pages pasted with their markup keep tags and entities (<h3>, &nbsp;): layout, not words.
 # Never across the character batches are joined with (below): a text ending inside a tag
 # (`<p style="…`) and the next starting with its end (`">…`) lost one text of the batch.

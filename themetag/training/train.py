@@ -370,7 +370,7 @@ def fit_and_check(
         calibrated_on = "the corpus's reports and fragments, out of fold"
         seed_context = None
         if seed_segments and settings.calibrate_on_seeds:
-            scores = [s.inputs for s in model.predict_reports(seed_texts)]
+            scores = [s.inputs for s in model.predict_reports(seed_texts, keep_inputs=True)]
             seed_gold = [np.array([classes.index(s.label) for s in report])
                          for report in _seed_reports(seed_segments)]  # fmt: skip
             inverse, seed_context = _seed_temperature(

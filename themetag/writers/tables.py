@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from themetag.api import not_content_themes
 from themetag.atomic import atomic
+from themetag.errors import UsageError
 from themetag.paths import readable
 from themetag.run import Profile, SegmentRow
+from themetag.run.tasks import ROW_COLUMNS, SegmentRows
 
-FORMATS = ("jsonl", "csv", "xlsx")
 EXCEL_CELL_LIMIT = 32_767
 EXCEL_ROW_LIMIT = 1_048_576
 # What a spreadsheet reads as the start of a formula (OWASP, CSV injection): such text gets a
@@ -30,30 +32,46 @@ def carried_column(name: str) -> str:
     return f"{name} (input)" if name in SEGMENT_COLUMNS else name
 
 
-def segment_columns(rows: Iterable[SegmentRow]) -> list[str]:
-    """The segments table's columns: the carried ones in order of first appearance, ours,
-    then the best themes when they were kept (`--top K`)."""
-    carried: dict[str, None] = {}
-    top = 0
-    for row in rows:
-        carried.update(dict.fromkeys(carried_column(name) for name, _ in row.carried))
-        top = max(top, len(row.top))
+def segment_columns(carried: Iterable[str] = (), top: int = 0) -> list[str]:
+    """The segments table's columns: the `carried` ones of tables of paragraphs in order of
+    first appearance, ours, then the `top` best themes when they were kept (`--top K`)."""
     ranked = [f"top{rank}{part}" for rank in range(1, top + 1) for part in _TOP_PARTS]
-    return [*carried, *SEGMENT_COLUMNS, *ranked]
+    return [*dict.fromkeys(map(carried_column, carried)), *SEGMENT_COLUMNS, *ranked]
 
 
 # The columns of each of the best themes: its id, Chinese name and probability.
 _TOP_PARTS = ("", "_name", "_confidence")
 
 
+def segment_values(rows: SegmentRows, columns: list[str]) -> list[tuple[Any, ...]]:
+    """A report's rows as tuples of the segments table's `columns`, built a column at a time."""
+    count = len(rows)
+    by_column: dict[str, Sequence[Any]] = dict(zip(ROW_COLUMNS, rows.columns, strict=True))
+    by_column["report"] = [readable(rows.report)] * count
+    if rows.carried:
+        values = [dict(carried) for carried in rows.carried]
+        for name in dict.fromkeys(name for carried in rows.carried for name, _ in carried):
+            by_column[carried_column(name)] = [row.get(name) for row in values]
+    for rank in range(max(map(len, rows.top), default=0)):
+        for index, part in enumerate(_TOP_PARTS):
+            by_column[f"top{rank + 1}{part}"] = [
+                best[rank][index] if rank < len(best) else None for best in rows.top
+            ]
+    missing = [None] * count
+    return list(zip(*(by_column.get(column, missing) for column in columns), strict=True))
+
+
+def segment_records(rows: SegmentRows) -> Iterator[Record]:
+    """A report's rows as records of the segments table, with the columns its rows have."""
+    carried = (name for row_carried in rows.carried for name, _ in row_carried)
+    columns = segment_columns(carried, max(map(len, rows.top), default=0))
+    for values in segment_values(rows, columns):
+        yield dict(zip(columns, values, strict=True))
+
+
 def segment_record(row: SegmentRow) -> Record:
     """A segment row as the columns of the segments table, the carried columns first."""
-    record: Record = {carried_column(name): value for name, value in row.carried}
-    record.update((name, getattr(row, name)) for name in SEGMENT_COLUMNS)
-    record["report"] = readable(row.report)
-    for rank, best in enumerate(row.top, 1):
-        record.update(zip((f"top{rank}{part}" for part in _TOP_PARTS), best, strict=True))
-    return record
+    return next(segment_records(SegmentRows.of_rows(row.report, [row])))
 
 
 def error_record(report: str, error: str) -> Record:
@@ -157,6 +175,94 @@ class OutputPaths:
         return cls(output, Path(f"{stem}.profiles.{fmt}"), errors)
 
 
+FORMATS = ("jsonl", "csv", "xlsx", "parquet")
+# A function that writes a batch of rows (values in the table's column order) to a table.
+WriteRows = Callable[[Iterable[Sequence[Any]]], None]
+
+
+@contextmanager
+def jsonl_table(path: Path, columns: list[str]) -> Iterator[WriteRows]:
+    """A JSON Lines table, written a batch of rows at a time; complete when the block ends."""
+    with atomic(path) as temporary, open(temporary, "w", encoding="utf-8") as handle:
+
+        def write(rows: Iterable[Sequence[Any]]) -> None:
+            handle.writelines(
+                json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False) + "\n"
+                for row in rows
+            )
+
+        yield write
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+@contextmanager
+def csv_table(path: Path, columns: list[str]) -> Iterator[WriteRows]:
+    """A CSV table in UTF-8 with a BOM, so that Excel opens Chinese text correctly, written a
+    batch of rows at a time; no text can run as a formula."""
+    with atomic(path) as temporary, open(temporary, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        yield lambda rows: writer.writerows([_csv_value(v) for v in row] for row in rows)
+
+
+@contextmanager
+def parquet_table(path: Path, columns: list[str]) -> Iterator[WriteRows]:
+    """A Parquet table with a type per column (see _arrow_type), written in row groups."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise UsageError('Parquet output needs pyarrow: pip install "themetag[parquet]"') from None
+    schema = pa.schema([(column, _arrow_type(pa, column)) for column in columns])
+    held: list[Sequence[Any]] = []
+
+    def flush(writer: Any) -> None:
+        by_column = zip(*held, strict=True)
+        arrays = [
+            pa.array(
+                values if kind == pa.string() else [v if v != "" else None for v in values],
+                type=kind,
+            )
+            for values, kind in zip(by_column, schema.types, strict=True)
+        ]
+        writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+        held.clear()
+
+    with atomic(path) as temporary, pq.ParquetWriter(temporary, schema) as writer:
+
+        def write(rows: Iterable[Sequence[Any]]) -> None:
+            held.extend(rows)
+            if len(held) >= PARQUET_ROW_GROUP:
+                flush(writer)
+
+        yield write
+        if held:
+            flush(writer)
+
+
+# Rows held before a Parquet row group is written: large enough for compression and fast
+# scans, small enough to keep a run's memory flat.
+PARQUET_ROW_GROUP = 65_536
+_INTEGER_COLUMNS = ("segment", "start", "end", "segments", "characters", "content_characters")
+
+
+def _arrow_type(pa: Any, column: str) -> Any:
+    """Whole numbers, fractions and flags typed as such (a blank, as a year not found, is
+    null); everything else text."""
+    if column in _INTEGER_COLUMNS or column == "year":
+        return pa.int64()
+    if column == "needs_review":
+        return pa.bool_()
+    if column.endswith(("confidence", "_share")):
+        return pa.float64()
+    return pa.string()
+
+
 def write_jsonl(rows: Iterable[Record], path: Path) -> int:
     """Rows as JSON Lines; returns how many."""
     count = 0
@@ -167,23 +273,12 @@ def write_jsonl(rows: Iterable[Record], path: Path) -> int:
     return count
 
 
-def _csv_value(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def write_csv(rows: Iterable[Record], path: Path, columns: list[str]) -> int:
-    """Rows as CSV in UTF-8 with a BOM, so that Excel opens Chinese text correctly; no text
-    can run as a formula."""
-    count = 0
-    with atomic(path) as temporary, open(temporary, "w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({key: _csv_value(value) for key, value in row.items()})
-            count += 1
-    return count
+    """Rows as CSV in UTF-8 with a BOM (see csv_table); returns how many."""
+    values = [[row.get(column) for column in columns] for row in rows]
+    with csv_table(path, columns) as write:
+        write(values)
+    return len(values)
 
 
 def excel_text(sheet: object, text: str) -> object:
@@ -197,36 +292,80 @@ def excel_text(sheet: object, text: str) -> object:
     return cell
 
 
+@contextmanager
+def excel_book(path: Path) -> Iterator[Any]:
+    """An Excel workbook in openpyxl's write-only mode, saved when the block ends."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    yield workbook
+    with atomic(path) as temporary:
+        workbook.save(temporary)
+
+
+class ExcelSheet:
+    """A table streamed into a workbook's sheet; a table longer than a sheet can hold goes on
+    in sheets named "<name> 2", "<name> 3" … Each works like a sheet made in Excel: its header
+    frozen and filtered, widths that fit, shares and confidences as percentages, and the rows
+    that need review highlighted; text is never stored as a formula."""
+
+    def __init__(
+        self, workbook: Any, name: str, columns: list[str], rows_per_sheet: int = EXCEL_ROW_LIMIT
+    ):
+        self.workbook, self.name, self.columns = workbook, name, columns
+        self.rows_per_sheet = rows_per_sheet
+        self.percent = {i for i, c in enumerate(columns) if c.endswith(_PERCENT_COLUMNS)}
+        self.part, self.sheet, self.used = 1, _new_sheet(workbook, name, columns), 1
+
+    def write(self, rows: Iterable[Sequence[Any]]) -> None:
+        for row in rows:
+            if self.used == self.rows_per_sheet:
+                _finish_sheet(self.sheet, self.columns, self.used)
+                self.part += 1
+                self.sheet = _new_sheet(self.workbook, f"{self.name} {self.part}", self.columns)
+                self.used = 1
+            sheet, percent = self.sheet, self.percent
+            sheet.append([_excel_cell(sheet, v, i in percent) for i, v in enumerate(row)])
+            self.used += 1
+
+    def finish(self) -> None:
+        _finish_sheet(self.sheet, self.columns, self.used)
+
+
 def write_xlsx(
     sheets: dict[str, tuple[list[str], Iterable[Record]]],
     path: Path,
     *,
     rows_per_sheet: int = EXCEL_ROW_LIMIT,
 ) -> None:
-    """One sheet per entry (name -> columns, rows), streamed in openpyxl's write-only mode;
-    text is never stored as a formula, and a table longer than a sheet can hold goes on in
-    sheets named "<name> 2", "<name> 3" … Each sheet works like one made in Excel: its header
-    frozen and filtered, widths that fit, shares and confidences as percentages, and the rows
-    that need review highlighted."""
-    from openpyxl import Workbook
+    """One sheet per entry (name -> columns, rows), streamed (see ExcelSheet)."""
+    with excel_book(path) as workbook:
+        for name, (columns, rows) in sheets.items():
+            sheet = ExcelSheet(workbook, name, columns, rows_per_sheet)
+            sheet.write([row.get(column) for column in columns] for row in rows)
+            sheet.finish()
 
-    workbook = Workbook(write_only=True)
-    for name, (columns, rows) in sheets.items():
-        percent = {i for i, column in enumerate(columns) if column.endswith(_PERCENT_COLUMNS)}
-        part, sheet = 1, _new_sheet(workbook, name, columns)
-        used = 1  # the header row
-        for row in rows:
-            if used == rows_per_sheet:
-                _finish_sheet(sheet, columns, used)
-                part += 1
-                sheet = _new_sheet(workbook, f"{name} {part}", columns)
-                used = 1
-            values = [row.get(column) for column in columns]
-            sheet.append([_excel_cell(sheet, v, i in percent) for i, v in enumerate(values)])
-            used += 1
-        _finish_sheet(sheet, columns, used)
-    with atomic(path) as temporary:
-        workbook.save(temporary)
+
+@contextmanager
+def run_tables(
+    paths: OutputPaths, fmt: str, segments: list[str], profiles: list[str]
+) -> Iterator[tuple[WriteRows, WriteRows]]:
+    """The segments and profiles tables of a run, with these columns, written side by side in
+    one pass; each appears under its name only when the whole block completes."""
+    if fmt == "xlsx":
+        with excel_book(paths.segments) as workbook:
+            sheets = [ExcelSheet(workbook, "segments", segments)]
+            sheets.append(ExcelSheet(workbook, "profiles", profiles))
+            yield sheets[0].write, sheets[1].write
+            for sheet in sheets:
+                sheet.finish()
+        return
+    table = {"jsonl": jsonl_table, "csv": csv_table, "parquet": parquet_table}[fmt]
+    with ExitStack() as stack:
+        yield (
+            stack.enter_context(table(paths.segments, segments)),
+            stack.enter_context(table(paths.profiles, profiles)),
+        )
 
 
 # Columns shown as percentages: probabilities and shares (0.8235 reads as 82.4%).
@@ -273,10 +412,3 @@ def _excel_cell(sheet: Any, value: object, percent: bool) -> object:
         cell.number_format = "0.0%"
         return cell
     return value
-
-
-def write_table(rows: Iterable[Record], path: Path, fmt: str, columns: list[str]) -> int:
-    """Rows in the chosen text format (jsonl or csv)."""
-    if fmt == "jsonl":
-        return write_jsonl(rows, path)
-    return write_csv(rows, path, columns)
