@@ -88,8 +88,9 @@ class FastTextPeer:
 _loaded_models: dict = {}
 
 
-def predict_with_file(path: str, texts: list[str], prepared: bool = False) -> list:
-    """Every label of each text, ranked, from a saved fastText model loaded once per process.
+def predict_with_file(path: str, texts: list[str], prepared: bool = False, k: int = 18) -> list:
+    """The k best labels of each text (all 18 by default), ranked, from a saved fastText model
+    loaded once per process.
 
     `prepared` texts are already split into characters; others are split here."""
     import fasttext
@@ -97,7 +98,7 @@ def predict_with_file(path: str, texts: list[str], prepared: bool = False) -> li
     if path not in _loaded_models:
         _loaded_models[path] = fasttext.load_model(path).f
     lines = texts if prepared else [characters(t) for t in texts]
-    return _loaded_models[path].multilinePredict(lines, 18, 0.0, "strict")[0]
+    return _loaded_models[path].multilinePredict(lines, k, 0.0, "strict")[0]
 
 
 class KeywordBaseline:
