@@ -941,7 +941,8 @@ def _bench(work: Path, args: argparse.Namespace) -> int:
     print()
     notes.append(
         f"load average (1, 5, 15 min) at the start {load_at_start}, at the end {_load()},"
-        f" on {os.cpu_count()} cores: above the core count, others' processes took time too"
+        f" on {os.cpu_count()} cores (the bench itself keeps about one busy; well above that,"
+        " others' processes took time too)"
     )
     for note in [*notes, *FAILURES, f"themetag imported from: {where}"]:
         print(f"- {note}")
