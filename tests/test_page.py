@@ -332,6 +332,20 @@ def counted(browser: Chromium, expected: str, seconds: float = 10) -> str:
         time.sleep(0.05)
 
 
+def kept_in_browser(browser: Chromium, seconds: float = 10) -> None:
+    """Wait until the browser, not only the page, holds what the page put in localStorage: the
+    next page opened reads it from there, and on a loaded machine it once opened first."""
+    browser.send("DOMStorage.enable")
+    page = sorted(map(tuple, browser.evaluate("Object.entries(localStorage)")))
+    storage = {"securityOrigin": "file://", "isLocalStorage": True}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        held = browser.send("DOMStorage.getDOMStorageItems", storageId=storage)["entries"]
+        if sorted(map(tuple, held)) == page:
+            return
+        time.sleep(0.05)
+
+
 def review_row(result: ReportResult, row: SegmentRow, correct: str) -> Record:
     """A corrected segment as the review sheet has it: the segments table's values for it,
     its context as `themetag review` reads it, the model's next themes, the answer."""
@@ -435,6 +449,7 @@ def test_corrections_made_on_the_page_download_as_a_review_sheet(examples, brows
     write_csv(expected, tmp_path / "expected.csv", REVIEW_COLUMNS)
     assert sheet.read_bytes() == (tmp_path / "expected.csv").read_bytes()
     # A reload keeps them; clearing (asked twice) removes them.
+    kept_in_browser(browser)
     browser.open(browser.evaluate("location.href"))
     # Drawn once the page has read what it kept (a loaded machine took longer than the load).
     assert counted(browser, "2 corrected, 1 confirmed") == "2 corrected, 1 confirmed"
@@ -444,6 +459,7 @@ def test_corrections_made_on_the_page_download_as_a_review_sheet(examples, brows
     assert browser.evaluate(marks)
     browser.click("#clear")
     assert browser.evaluate(marks) == []
+    kept_in_browser(browser)
     browser.open(browser.evaluate("location.href"))
     assert counted(browser, "0 corrected, 0 confirmed") == "0 corrected, 0 confirmed"
 
@@ -503,6 +519,7 @@ def test_corrections_on_a_large_run_s_report_pages_download_together(
         assert counted(browser, f"{len(answers)} corrected, 0 confirmed").startswith(
             f"{len(answers)} corrected"
         )
+        kept_in_browser(browser)
     browser.open(f"{path.as_uri()}?mode=review")
     assert counted(browser, "2 corrected, 0 confirmed") == "2 corrected, 0 confirmed"
     sheet = browser.download("#download", tmp_path / "downloads")

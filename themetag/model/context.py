@@ -76,67 +76,89 @@ def context_features(
 
     `probabilities` are the segment model's, one row per segment in reading order; `content`
     marks the columns of policy themes (not overview or boilerplate)."""
-    return ReportContext(probabilities, lengths, parts, content).features(0, len(probabilities))
+    n = len(probabilities)
+    return ReportContext(probabilities, lengths, [parts], content).features(0, n)
 
 
 class ReportContext:
-    """What the context stage reads of a whole report, computed once, so that the inputs of its
-    segments can be made a slice at a time: a huge report's inputs (218 numbers a segment)
-    are never all held at once."""
+    """What the context stage reads of whole reports, one after another in the rows, computed
+    once, so that the inputs of their segments can be made a slice at a time: a huge report's
+    inputs (218 numbers a segment) are never all held at once, and many small reports share
+    each numpy call (a report's own calls took a tenth of tagging a folder)."""
 
     def __init__(
         self,
         probabilities: np.ndarray,
         lengths: np.ndarray,
-        parts: Sequence[Part],
+        reports: Sequence[Sequence[Part]],
         content: np.ndarray,
     ):
         n = len(probabilities)
+        sizes = np.array([len(parts) for parts in reports], dtype=np.int64)
+        first = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        report = np.repeat(np.arange(len(reports)), sizes)
+        parts = [part for parts in reports for part in parts]
         self.probabilities, self.lengths, self.content = probabilities, lengths, content
         self.kinds = np.array([p.kind for p in parts], dtype=np.int64).reshape(n)
         self.levels = np.array([p.level for p in parts], dtype=np.int64).reshape(n)
-        self.parents = np.array([-1 if p.parent is None else p.parent for p in parts]).reshape(n)
-        self.item_starts = np.array([p.items.start for p in parts], dtype=np.int64).reshape(n)
-        self.item_stops = np.array([p.items.stop for p in parts], dtype=np.int64).reshape(n)
-        self.running = np.vstack(
-            [np.zeros((1, probabilities.shape[1])), np.cumsum(probabilities, 0)]
-        )
-        self.total = probabilities.sum(axis=0)
+        parents = np.array([-1 if p.parent is None else p.parent for p in parts]).reshape(n)
+        self.parents = np.where(parents >= 0, parents + first[report], -1)
+        item_starts = np.array([p.items.start for p in parts], dtype=np.int64).reshape(n)
+        item_stops = np.array([p.items.stop for p in parts], dtype=np.int64).reshape(n)
+        self.item_counts = np.maximum(item_stops - item_starts, 0)
+        # Sums over each report alone, in its own order: the same figures whatever else is in
+        # the rows (a report is tagged as it would be alone).
+        self.item_sums = np.zeros(probabilities.shape)  # float64, as the running sums are
+        totals, themed_totals = [], []
+        themed = np.sqrt(lengths.astype(float))[:, None] * (probabilities * content)
         self.weight = np.sqrt(lengths.astype(float))[:, None]
-        self.themed_total = (self.weight * (probabilities * content)).sum(axis=0)
+        for start, size in zip(first.tolist(), sizes.tolist(), strict=True):
+            own = probabilities[start : start + size]
+            running = np.vstack([np.zeros((1, own.shape[1])), np.cumsum(own, 0)])
+            begin, end = item_starts[start : start + size], item_stops[start : start + size]
+            self.item_sums[start : start + size] = running[np.maximum(end, begin)] - running[begin]
+            totals.append(own.sum(axis=0))
+            themed_totals.append(themed[start : start + size].sum(axis=0))
+        classes = probabilities.shape[1]
+        self.total = np.array(totals).reshape(len(reports), classes)[report]
+        self.themed_total = np.array(themed_totals).reshape(len(reports), classes)[report]
+        self.size = sizes[report]
+        self.position = np.arange(n) - first[report]
         text = self.kinds != Kind.FURNITURE
-        order_in_text = np.cumsum(text) - 1
-        edge = text & ((order_in_text < EDGE_FIRST) | (np.arange(n) >= n - EDGE_LAST))
+        in_text = np.cumsum(text)
+        order_in_text = in_text - np.concatenate([[0], in_text])[first][report] - 1
+        edge = text & ((order_in_text < EDGE_FIRST) | (self.position >= self.size - EDGE_LAST))
         self.edge = edge & ((self.kinds == Kind.PARAGRAPH) | (self.kinds == Kind.ITEM))
 
     def features(self, start: int, stop: int) -> np.ndarray:
-        """The inputs of segments start..stop-1 (as many of them as the report has)."""
+        """The inputs of segments start..stop-1 (as many of them as the rows have)."""
         probabilities = self.probabilities
         n, classes = probabilities.shape
         stop = min(stop, n)
         if stop <= start:
             return np.zeros((0, feature_count(classes)))
         rows = np.arange(start, stop)
+        position, size = self.position[start:stop], self.size[start:stop]
         own = probabilities[start:stop]
         kinds, levels = self.kinds[start:stop], self.levels[start:stop]
         parents = self.parents[start:stop]
         has_parent = parents >= 0
-        previous = np.where((rows > 0)[:, None], probabilities[np.maximum(rows - 1, 0)], 0.0)
+        previous = np.where((position > 0)[:, None], probabilities[np.maximum(rows - 1, 0)], 0.0)
         following = np.where(
-            (rows < n - 1)[:, None], probabilities[np.minimum(rows + 1, n - 1)], 0.0
+            (position < size - 1)[:, None], probabilities[np.minimum(rows + 1, n - 1)], 0.0
         )
-        item_starts, item_stops = self.item_starts[start:stop], self.item_stops[start:stop]
-        item_counts = np.maximum(item_stops - item_starts, 0)
-        sums = self.running[np.maximum(item_stops, item_starts)] - self.running[item_starts]
+        item_counts = self.item_counts[start:stop]
+        sums = self.item_sums[start:stop]
         items = np.divide(
             sums, item_counts[:, None], out=np.zeros_like(sums), where=item_counts[:, None] > 0
         )
         parent = np.where(has_parent[:, None], probabilities[np.maximum(parents, 0)], 0.0)
-        others = max(n - 1, 1)
-        report = (self.total - own) / others
+        others = np.maximum(size - 1, 1)
+        # Divided as by a plain number: a float32 row stays float32, as for one report alone.
+        report = (self.total[start:stop] - own) / others[:, None].astype(own.dtype)
 
         lengths = self.lengths[start:stop]
-        total = self.themed_total - self.weight[start:stop] * (own * self.content)
+        total = self.themed_total[start:stop] - self.weight[start:stop] * (own * self.content)
         mass = total.sum(axis=1, keepdims=True)
         report_content = np.divide(total, mass, out=np.zeros_like(total), where=mass > 0)
         concentration = report_content.max(axis=1, keepdims=True)
@@ -156,14 +178,14 @@ class ReportContext:
         scalars = [
             *((kinds == kind).astype(float) for kind in Kind),
             *((levels == level).astype(float) for level in range(1, 6)),
-            (rows > 0).astype(float),
-            (rows < n - 1).astype(float),
+            (position > 0).astype(float),
+            (position < size - 1).astype(float),
             (item_counts > 0).astype(float),
             has_parent.astype(float),
-            rows / others,
+            position / others,
             np.log1p(lengths) / 5,
             (lengths < SHORT).astype(float),
-            np.full(len(rows), np.log1p(n) / 5),
+            np.log1p(size) / 5,
             np.log1p(item_counts) / 3,
             concentration[:, 0],
         ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -56,22 +57,52 @@ class ReportScores:
 
 def _in_context(
     context: ContextThemes,
-    texts: Sequence[str],
+    reports: Sequence[Sequence[str]],
     probabilities: np.ndarray,
     content: np.ndarray,
     keep_inputs: bool,
-) -> ReportScores:
-    """One report's probabilities in context, its inputs made a slice at a time."""
+) -> list[ReportScores]:
+    """Reports' probabilities in context (their rows one after another in `probabilities`),
+    their inputs made a slice of CONTEXT_ROWS at a time."""
+    texts = [text for report in reports for text in report]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    report = ReportContext(probabilities, lengths, read_structure(texts), content)
+    rows = ReportContext(probabilities, lengths, [read_structure(r) for r in reports], content)
+    # A report's rows go through the linear stage by themselves, in slices of CONTEXT_ROWS:
+    # a matrix product's last bits depend on its shape, and a report is tagged as alone.
+    bounds = np.cumsum([0, *map(len, reports)]).tolist()
+    slices = [
+        (first, min(first + CONTEXT_ROWS, end))
+        for start, end in pairwise(bounds)
+        for first in range(start, max(end, start + 1), CONTEXT_ROWS)
+    ]
+    inputs = rows.features(0, len(texts)) if len(reports) > 1 else None
     pieces, in_context = [], []
-    for first in range(0, max(len(texts), 1), CONTEXT_ROWS):
-        piece = report.features(first, first + CONTEXT_ROWS)
+    for first, last in slices:
+        piece = inputs[first:last] if inputs is not None else rows.features(first, last)
         in_context.append(context.predict_proba(piece))
         if keep_inputs:
             pieces.append(piece)
-    inputs = np.concatenate(pieces) if keep_inputs else None
-    return ReportScores(probabilities, np.concatenate(in_context), inputs)
+    kept = np.concatenate(pieces) if keep_inputs else None
+    found = np.concatenate(in_context)
+    return [
+        ReportScores(
+            probabilities[start:end], found[start:end], None if kept is None else kept[start:end]
+        )
+        for start, end in pairwise(bounds)
+    ]
+
+
+def _batches(reports: Sequence[Sequence[str]]) -> Iterator[tuple[int, int]]:
+    """Runs of consecutive reports (first, last + 1) of at most CONTEXT_ROWS segments, or one
+    report alone when it has more."""
+    first, rows = 0, 0
+    for index, report in enumerate(reports):
+        if rows and rows + len(report) > CONTEXT_ROWS:
+            yield first, index
+            first, rows = index, 0
+        rows += len(report)
+    if first < len(reports):
+        yield first, len(reports)
 
 
 @dataclass
@@ -110,16 +141,18 @@ class ThemeModel:
         reading order), alone and read in context; all segments featurised in one pass. The
         context stage's inputs are kept only if asked (`keep_inputs`, to explain)."""
         alone = self.predict_proba([text for texts in reports for text in texts])
-        scores, start = [], 0
-        for texts in reports:
-            probabilities = alone[start : start + len(texts)]
-            start += len(texts)
-            if self.context is None:
-                scores.append(ReportScores(probabilities, probabilities, None))
-                continue
-            scores.append(
-                _in_context(self.context, texts, probabilities, self.content_columns, keep_inputs)
+        if self.context is None:
+            bounds = np.cumsum([0, *map(len, reports)])
+            return [ReportScores(alone[a:b], alone[a:b], None) for a, b in pairwise(bounds)]
+        scores: list[ReportScores] = []
+        start = 0
+        for first, last in _batches(reports):
+            batch = reports[first:last]
+            rows = sum(map(len, batch))
+            scores += _in_context(
+                self.context, batch, alone[start : start + rows], self.content_columns, keep_inputs
             )
+            start += rows
         return scores
 
     @property
