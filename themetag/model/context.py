@@ -103,25 +103,28 @@ class ReportContext:
         self.levels = np.array([p.level for p in parts], dtype=np.int64).reshape(n)
         parents = np.array([-1 if p.parent is None else p.parent for p in parts]).reshape(n)
         self.parents = np.where(parents >= 0, parents + first[report], -1)
-        item_starts = np.array([p.items.start for p in parts], dtype=np.int64).reshape(n)
-        item_stops = np.array([p.items.stop for p in parts], dtype=np.int64).reshape(n)
-        self.item_counts = np.maximum(item_stops - item_starts, 0)
-        # Sums over each report alone, in its own order: the same figures whatever else is in
-        # the rows (a report is tagged as it would be alone).
-        self.item_sums = np.zeros(probabilities.shape)  # float64, as the running sums are
+        # Each report's running sums, a zero row first, one report after another: the window
+        # of a heading's items is a difference of two of its rows (reports never mix, so a
+        # report's figures are the same whatever else is tagged with it).
+        block = first + np.arange(len(reports))
+        self.item_starts = np.array([p.items.start for p in parts], dtype=np.int64).reshape(n)
+        self.item_stops = np.array([p.items.stop for p in parts], dtype=np.int64).reshape(n)
+        self.item_starts += block[report]
+        self.item_stops += block[report]
+        self.running = np.zeros((n + len(reports), probabilities.shape[1]))
         totals, themed_totals = [], []
         themed = np.sqrt(lengths.astype(float))[:, None] * (probabilities * content)
         self.weight = np.sqrt(lengths.astype(float))[:, None]
-        for start, size in zip(first.tolist(), sizes.tolist(), strict=True):
+        for start, size, at in zip(first.tolist(), sizes.tolist(), block.tolist(), strict=True):
             own = probabilities[start : start + size]
-            running = np.vstack([np.zeros((1, own.shape[1])), np.cumsum(own, 0)])
-            begin, end = item_starts[start : start + size], item_stops[start : start + size]
-            self.item_sums[start : start + size] = running[np.maximum(end, begin)] - running[begin]
+            self.running[at + 1 : at + 1 + size] = np.cumsum(own, 0)
             totals.append(own.sum(axis=0))
             themed_totals.append(themed[start : start + size].sum(axis=0))
         classes = probabilities.shape[1]
-        self.total = np.array(totals).reshape(len(reports), classes)[report]
-        self.themed_total = np.array(themed_totals).reshape(len(reports), classes)[report]
+        # Per report, read per row when a slice is made: a huge report holds no copy per row.
+        self.report = report
+        self.total = np.array(totals).reshape(len(reports), classes)
+        self.themed_total = np.array(themed_totals).reshape(len(reports), classes)
         self.size = sizes[report]
         self.position = np.arange(n) - first[report]
         text = self.kinds != Kind.FURNITURE
@@ -147,18 +150,20 @@ class ReportContext:
         following = np.where(
             (position < size - 1)[:, None], probabilities[np.minimum(rows + 1, n - 1)], 0.0
         )
-        item_counts = self.item_counts[start:stop]
-        sums = self.item_sums[start:stop]
+        item_starts, item_stops = self.item_starts[start:stop], self.item_stops[start:stop]
+        item_counts = np.maximum(item_stops - item_starts, 0)
+        sums = self.running[np.maximum(item_stops, item_starts)] - self.running[item_starts]
         items = np.divide(
             sums, item_counts[:, None], out=np.zeros_like(sums), where=item_counts[:, None] > 0
         )
         parent = np.where(has_parent[:, None], probabilities[np.maximum(parents, 0)], 0.0)
         others = np.maximum(size - 1, 1)
         # Divided as by a plain number: a float32 row stays float32, as for one report alone.
-        report = (self.total[start:stop] - own) / others[:, None].astype(own.dtype)
+        of = self.report[start:stop]
+        report = (self.total[of] - own) / others[:, None].astype(own.dtype)
 
         lengths = self.lengths[start:stop]
-        total = self.themed_total[start:stop] - self.weight[start:stop] * (own * self.content)
+        total = self.themed_total[of] - self.weight[start:stop] * (own * self.content)
         mass = total.sum(axis=1, keepdims=True)
         report_content = np.divide(total, mass, out=np.zeros_like(total), where=mass > 0)
         concentration = report_content.max(axis=1, keepdims=True)
