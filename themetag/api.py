@@ -400,7 +400,9 @@ def _profile(
     content = np.array([theme not in framing for theme in classes], dtype=bool)
     # Each segment's characters shared out by its probabilities: a wrong but unsure tag
     # cannot make a theme of one long paragraph.
-    expected = np.where(content, sizes @ probabilities if len(sizes) else 0.0, 0.0)
+    # Summed by numpy, not a BLAS product: BLAS's order of adding depends on its threads, and
+    # a report tagged in a worker process must get the very profile it gets here.
+    expected = np.where(content, (probabilities * sizes[:, None]).sum(axis=0), 0.0)
     total_segments = max(len(best), 1)
     total_characters = max(int(characters.sum()), 1)
     content_characters = max(int(characters[content].sum()), 1)
