@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from themetag import split_report, tag, tag_many, tag_report
+from themetag.text.normalize import to_simplified
 from themetag.training.corpus import load_corpus
 
 SEGMENTS = [segment.text for segment in load_corpus(CORPUS)]
@@ -139,6 +140,8 @@ def test_traditional_text_tags_as_its_simplified_form(small_model, text):
     """The same words in traditional characters (OpenCC s2t) get the same theme and ranking."""
     assume(text.strip())
     traditional = S2T.convert(text)
+    # Where OpenCC itself does not map back (迳 becomes 逕, which becomes 径), the texts differ.
+    assume(to_simplified(traditional) == to_simplified(text))
     simplified_tag = tag(text, model=small_model)
     traditional_tag = tag(traditional, model=small_model)
     assert dict(traditional_tag.ranking) == pytest.approx(dict(simplified_tag.ranking), abs=1e-6)
