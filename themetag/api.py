@@ -264,15 +264,9 @@ class Tags(_ComparedAsSequence, Sequence[Tag]):
             )
         row = self.probabilities[index]
         order = np.argsort(-row, kind="stable").tolist()
-        confidences = row[order].tolist()
-        themes = [self.classes[i] for i in order]
-        best, confidence = themes[0], confidences[0]
-        return Tag(
-            best,
-            self._names.get(best, best),
-            confidence,
-            tuple(zip(themes, confidences, strict=True)),
-            confidence < self.threshold,
+        return self._tag(
+            [self.classes[i] for i in order],
+            row[order].tolist(),
             self._explanations[index] if self._explanations else None,
             self._notes[index] if self._notes else None,
         )
@@ -286,12 +280,20 @@ class Tags(_ComparedAsSequence, Sequence[Tag]):
         for themes, values, explanation, note in zip(
             ranked_themes, confidences.tolist(), explanations, notes, strict=True
         ):
-            best, confidence = themes[0], values[0]
-            ranking = tuple(zip(themes, values, strict=True))
-            name = self._names.get(best, best)
-            yield Tag(
-                best, name, confidence, ranking, confidence < self.threshold, explanation, note
-            )
+            yield self._tag(themes, values, explanation, note)
+
+    def _tag(
+        self,
+        themes: list[str],
+        values: list[float],
+        explanation: tuple[tuple[str, float], ...] | None,
+        note: str | None,
+    ) -> Tag:
+        """The Tag of a segment from its themes ranked best first with their probabilities."""
+        best, confidence = themes[0], values[0]
+        ranking = tuple(zip(themes, values, strict=True))
+        name = self._names.get(best, best)
+        return Tag(best, name, confidence, ranking, confidence < self.threshold, explanation, note)
 
     def __repr__(self) -> str:
         return f"<Tags of {len(self)} segments over {len(self.classes)} themes>"

@@ -113,8 +113,8 @@ class ReportContext:
         self.item_stops += block[report]
         self.running = np.zeros((n + len(reports), probabilities.shape[1]))
         totals, themed_totals = [], []
-        themed = np.sqrt(lengths.astype(float))[:, None] * (probabilities * content)
         self.weight = np.sqrt(lengths.astype(float))[:, None]
+        themed = self.weight * (probabilities * content)
         for start, size, at in zip(first.tolist(), sizes.tolist(), block.tolist(), strict=True):
             own = probabilities[start : start + size]
             self.running[at + 1 : at + 1 + size] = np.cumsum(own, 0)

@@ -29,6 +29,8 @@ from themetag.readers.limits import DEFAULT_LIMITS, Limits
 from themetag.readers.paragraphs import Carried
 from themetag.text.metadata import ReportMeta, read_meta
 
+# A row's best themes (`--top K`): id, Chinese name and probability of each.
+Best = tuple[tuple[str, str, float], ...]
 # Reports tagged per task by worker processes and cluster workers.
 REPORTS_PER_TASK = 8
 
@@ -52,13 +54,11 @@ class SegmentRow:
     # The other columns of a paragraph table's row, as (column, value), carried through.
     carried: Carried = ()
     # The best themes with their names and probabilities, when asked for (`--top K`).
-    top: tuple[tuple[str, str, float], ...] = ()
+    top: Best = ()
 
 
 # SegmentRow's own columns, each held as one list in SegmentRows.
 ROW_COLUMNS = tuple(n for n in SegmentRow.__slots__ if n not in ("report", "carried", "top"))
-# A row's best themes (`--top K`): id, Chinese name and probability of each.
-Best = tuple[tuple[str, str, float], ...]
 
 
 class SegmentRows(MadeWhenRead[SegmentRow]):
@@ -97,10 +97,11 @@ class SegmentRows(MadeWhenRead[SegmentRow]):
         classes = np.array(tags.classes, dtype=object)
         # A list per column, not per row: a huge report's rows are made without a Python
         # object per row beyond their values.
-        themes = [classes[order[:, rank]].tolist() for rank in range(order.shape[1])]
+        ranks = range(order.shape[1])
+        themes = [classes[order[:, rank]].tolist() for rank in ranks]
+        named = [[names.get(theme, theme) for theme in themes[rank]] for rank in ranks]
         probabilities = [
-            [round(p, 4) for p in ranked_probabilities[:, rank].tolist()]
-            for rank in range(order.shape[1])
+            [round(p, 4) for p in ranked_probabilities[:, rank].tolist()] for rank in ranks
         ]
         columns = [
             list(range(1, len(spans) + 1)),
@@ -108,25 +109,17 @@ class SegmentRows(MadeWhenRead[SegmentRow]):
             [span.end for span in spans],
             [span.text for span in spans],
             themes[0],
-            [names.get(theme, theme) for theme in themes[0]],
+            named[0],
             probabilities[0],
             themes[1],
-            [names.get(theme, theme) for theme in themes[1]],
+            named[1],
             probabilities[1],
             tags.needs_review.tolist(),
         ]
-        ranked = [
-            tuple(
-                (
-                    themes[rank][row],
-                    names.get(themes[rank][row], themes[rank][row]),
-                    probabilities[rank][row],
-                )
-                for rank in range(min(top, order.shape[1]))
-            )
-            for row in range(len(spans) if top else 0)
-        ]
-        return cls(report, columns, carried, ranked if top else ())
+        # Each row's best themes: the rank columns zipped into (theme, name, probability).
+        best = [zip(themes[r], named[r], probabilities[r], strict=True) for r in ranks[:top]]
+        ranked = list(zip(*best, strict=True)) if top else []
+        return cls(report, columns, carried, ranked)
 
     @classmethod
     def of_rows(cls, report: str, rows: Sequence[SegmentRow]) -> SegmentRows:

@@ -270,29 +270,27 @@ def parquet_table(path: Path, columns: list[str]) -> Iterator[WriteRows]:
 # Rows held before a Parquet row group is written: large enough for compression and fast
 # scans, small enough to keep a run's memory flat.
 PARQUET_ROW_GROUP = 65_536
-_INTEGER_COLUMNS = ("segment", "start", "end", "segments", "characters", "content_characters")
+_INTEGER_COLUMNS = (
+    "segment",
+    "start",
+    "end",
+    "year",
+    "segments",
+    "characters",
+    "content_characters",
+)
 
 
 def _arrow_type(pa: Any, column: str) -> Any:
     """Whole numbers, fractions and flags typed as such (a blank, as a year not found, is
     null); everything else text."""
-    if column in _INTEGER_COLUMNS or column == "year":
+    if column in _INTEGER_COLUMNS:
         return pa.int64()
     if column == "needs_review":
         return pa.bool_()
     if column.endswith(("confidence", "_share")):
         return pa.float64()
     return pa.string()
-
-
-def write_jsonl(rows: Iterable[Record], path: Path) -> int:
-    """Rows as JSON Lines; returns how many."""
-    count = 0
-    with atomic(path) as temporary, open(temporary, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-    return count
 
 
 def write_csv(rows: Iterable[Record], path: Path, columns: list[str]) -> int:
@@ -376,11 +374,11 @@ def run_tables(
     one pass; each appears under its name only when the whole block completes."""
     if fmt == "xlsx":
         with excel_book(paths.segments) as workbook:
-            sheets = [ExcelSheet(workbook, "segments", segments)]
-            sheets.append(ExcelSheet(workbook, "profiles", profiles))
-            yield sheets[0].write, sheets[1].write
-            for sheet in sheets:
-                sheet.finish()
+            rows = ExcelSheet(workbook, "segments", segments)
+            shares = ExcelSheet(workbook, "profiles", profiles)
+            yield rows.write, shares.write
+            rows.finish()
+            shares.finish()
         return
     table = {"jsonl": jsonl_table, "csv": csv_table, "parquet": parquet_table}[fmt]
     with ExitStack() as stack:
