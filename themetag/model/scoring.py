@@ -76,14 +76,15 @@ def _in_context(
         for first in range(start, max(end, start + 1), CONTEXT_ROWS)
     ]
     inputs = rows.features(0, len(texts)) if len(reports) > 1 else None
-    pieces, in_context = [], []
+    pieces = []
+    # Written in place, a slice at a time: a list of pieces joined at the end held two copies.
+    found = np.empty(probabilities.shape)
     for first, last in slices:
         piece = inputs[first:last] if inputs is not None else rows.features(first, last)
-        in_context.append(context.predict_proba(piece))
+        found[first:last] = context.predict_proba(piece)
         if keep_inputs:
             pieces.append(piece)
     kept = np.concatenate(pieces) if keep_inputs else None
-    found = np.concatenate(in_context)
     return [
         ReportScores(
             probabilities[start:end], found[start:end], None if kept is None else kept[start:end]
@@ -128,11 +129,16 @@ class ThemeModel:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, one row per text, columns in `classes_` order."""
         texts = list(texts)
-        chunks = [
-            self.linear.predict_proba(normalize_many(texts[i : i + CHUNK_TEXTS]))
-            for i in range(0, len(texts), CHUNK_TEXTS)
-        ]
-        return np.concatenate(chunks) if chunks else np.zeros((0, len(self.classes_)))
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        # Filled a chunk at a time: chunks joined at the end held the rows twice.
+        first = self.linear.predict_proba(normalize_many(texts[:CHUNK_TEXTS]))
+        found = np.empty((len(texts), first.shape[1]), first.dtype)
+        found[: len(first)] = first
+        for i in range(CHUNK_TEXTS, len(texts), CHUNK_TEXTS):
+            chunk = normalize_many(texts[i : i + CHUNK_TEXTS])
+            found[i : i + CHUNK_TEXTS] = self.linear.predict_proba(chunk)
+        return found
 
     def predict_reports(
         self, reports: Sequence[Sequence[str]], *, keep_inputs: bool = False
