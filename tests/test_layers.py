@@ -18,6 +18,7 @@ LAYERS = [
         "themetag.paths",
         "themetag.resources",
         "themetag.outputs",
+        "themetag.sequences",
     ),
     ("themetag.labels",),
     ("themetag.text", "themetag.readers"),

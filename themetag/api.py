@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar, overload
+from typing import overload
 
 import numpy as np
 
@@ -15,9 +15,9 @@ from themetag.errors import ModelFileError
 from themetag.labels import load_themes
 from themetag.model import ReportScores, ThemeModel, load_model_file
 from themetag.resources import DEFAULT_MODEL_DIR
-from themetag.text.segment import Span, split_report
+from themetag.sequences import ComparedAsSequence, MadeWhenRead
+from themetag.text.segment import Spans, split_report
 
-Item = TypeVar("Item")
 NO_SEGMENTS = "the report has no segment with letters, digits or Chinese characters"
 # Texts sent to a worker process at a time by tag_many(jobs > 1).
 PARALLEL_CHUNK = 4096
@@ -163,40 +163,7 @@ def _probability_chunks(texts: list[str], model: ThemeModel, jobs: int) -> Itera
     )
 
 
-class MadeWhenRead(Sequence[Item]):
-    """A sequence whose items are made one at a time when read; a slice gives a list."""
-
-    def _item(self, index: int) -> Item:
-        raise NotImplementedError
-
-    @overload
-    def __getitem__(self, index: int) -> Item: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Item]: ...
-
-    def __getitem__(self, index: int | slice) -> Item | list[Item]:
-        if isinstance(index, slice):
-            return [self._item(i) for i in range(*index.indices(len(self)))]
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} items")
-        return self._item(index % len(self))
-
-
-class _ComparedAsSequence:
-    """Equal to any sequence of equal items, a list included, as the lists these replace were."""
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(self, Sequence) or not isinstance(other, Sequence):
-            return NotImplemented
-        if isinstance(other, str):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-class Tags(_ComparedAsSequence, Sequence[Tag]):
+class Tags(ComparedAsSequence, Sequence[Tag]):
     """The tags of a batch held as arrays: each segment's probabilities over `classes`; a Tag
     is made only when one is read, so that a batch costs no Python object per segment."""
 
@@ -359,12 +326,12 @@ def tag(text: str, *, model: ThemeModel | None = None, explain: bool = False) ->
     return tag_many([_check_text(text)], model=model, explain=explain)[0]
 
 
-class TaggedSegments(_ComparedAsSequence, MadeWhenRead[TaggedSegment]):
+class TaggedSegments(ComparedAsSequence, MadeWhenRead[TaggedSegment]):
     """A report's segments with their tags, made one by one only when read."""
 
     __slots__ = ("spans", "tags")
 
-    def __init__(self, spans: Sequence[Span], tags: Tags):
+    def __init__(self, spans: Spans, tags: Tags):
         self.spans, self.tags = spans, tags
 
     def __len__(self) -> int:
@@ -384,7 +351,7 @@ def theme_profile(segments: Sequence[TaggedSegment], names: dict[str, str]) -> l
     content: without the themes labels.yaml marks as not content (overview, boilerplate)."""
     if isinstance(segments, TaggedSegments):
         tags = segments.tags
-        lengths = [len(span.text) for span in segments.spans]
+        lengths = segments.spans.ends - segments.spans.starts
         return _profile(tags.classes, tags.probabilities, tags.best, lengths, names)
     classes = list(dict.fromkeys(t for s in segments for t, _ in s.tag.ranking))
     column = {theme: i for i, theme in enumerate(classes)}
@@ -400,7 +367,7 @@ def _profile(
     classes: Sequence[str],
     probabilities: np.ndarray,
     best: np.ndarray,
-    lengths: Sequence[int],
+    lengths: Sequence[int] | np.ndarray,
     names: dict[str, str],
 ) -> list[ThemeShare]:
     framing = not_content_themes()
@@ -473,20 +440,17 @@ def _context_notes(model: ThemeModel, scores: ReportScores) -> list[str | None]:
     return notes
 
 
-def _segments_given(texts: Sequence[str]) -> list[Span]:
+def _segments_given(texts: Sequence[str]) -> Spans:
     """A report already cut: one span per text, offsets into the texts joined with newlines."""
-    spans, start = [], 0
     for number, text in enumerate(texts, 1):
         if not isinstance(text, str):
             raise TypeError(f"segment {number} is a {type(text).__name__}, not a str")
         if not text.strip():
             raise ValueError(f"segment {number} is empty or whitespace only")
-        spans.append(Span(start, start + len(text), text))
-        start += len(text) + 1
-    return spans
+    return Spans.joined(list(texts))
 
 
-def _cut(report: str | Sequence[str]) -> list[Span]:
+def _cut(report: str | Sequence[str]) -> Spans:
     if isinstance(report, str):
         return split_report(_check_text(report))
     if isinstance(report, (bytes, bytearray)) or not isinstance(report, Sequence):
@@ -509,12 +473,10 @@ def tag_reports(
     segment gets an empty ReportTags."""
     model = model or load_model()
     cut = [_cut(report) for report in reports]
-    scores = model.predict_reports(
-        [[span.text for span in spans] for spans in cut], keep_inputs=explain
-    )
+    scores = model.predict_reports([spans.texts for spans in cut], keep_inputs=explain)
     tagged = []
     for spans, report_scores in zip(cut, scores, strict=True):
-        texts = [span.text for span in spans]
+        texts = spans.texts
         notes = _context_notes(model, report_scores) if explain else None
         tags = _tags(
             texts, report_scores.in_context, model, explain, model.context_review_threshold, notes

@@ -20,7 +20,7 @@ from themetag.readers.limits import DEFAULT_LIMITS, Limits
 from themetag.readers.paragraphs import TableReport, read_paragraph_table
 from themetag.run.tasks import Profile, ReportResult, SegmentRows
 from themetag.text.metadata import read_meta
-from themetag.text.segment import Span
+from themetag.text.segment import Spans
 
 
 def tag_paragraph_tables(
@@ -57,10 +57,7 @@ def _tag_table_report(
         tags = tag_reports([report.paragraphs], model=model)[0]
     else:
         # Paragraphs that do not say which report they belong to are read one at a time.
-        spans, start = [], 0
-        for text in report.paragraphs:
-            spans.append(Span(start, start + len(text), text))
-            start += len(text) + 1
+        spans = Spans.joined(list(report.paragraphs))
         segments = TaggedSegments(spans, tag_many(report.paragraphs, model=model))
         tags = ReportTags(segments, theme_profile(segments, model.names))
     rows = SegmentRows.of(report.name, tags.segments, model.names, report.carried, top)

@@ -105,9 +105,9 @@ class SegmentRows(MadeWhenRead[SegmentRow]):
         ]
         columns = [
             list(range(1, len(spans) + 1)),
-            [span.start for span in spans],
-            [span.end for span in spans],
-            [span.text for span in spans],
+            spans.starts.tolist(),
+            spans.ends.tolist(),
+            list(spans.texts),
             themes[0],
             named[0],
             probabilities[0],
