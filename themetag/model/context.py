@@ -101,8 +101,10 @@ class ReportContext:
         report = np.repeat(np.arange(len(reports)), sizes)
         parts = [part for parts in reports for part in parts]
         self.probabilities, self.lengths, self.content = probabilities, lengths, content
-        self.kinds = np.array([p.kind for p in parts], dtype=np.int64).reshape(n)
-        self.levels = np.array([p.level for p in parts], dtype=np.int64).reshape(n)
+        # Small types and per-report figures, not int64 copies per row: a 50 MiB report of
+        # 551,885 segments held 21 MB less.
+        self.kinds = np.array([p.kind for p in parts], dtype=np.int8).reshape(n)
+        self.levels = np.array([p.level for p in parts], dtype=np.int16).reshape(n)
         parents = np.array([-1 if p.parent is None else p.parent for p in parts]).reshape(n)
         self.parents = np.where(parents >= 0, parents + first[report], -1)
         # Each report's running sums, a zero row first, one report after another: the window
@@ -117,7 +119,6 @@ class ReportContext:
         # rows of a 50 MiB report took 40 MB less than float64 copies of the same values.
         self.running = np.zeros((n + len(reports), probabilities.shape[1]), probabilities.dtype)
         totals, themed_totals = [], []
-        self.weight = np.sqrt(lengths.astype(float))[:, None]
         for start, size, at in zip(first.tolist(), sizes.tolist(), block.tolist(), strict=True):
             own = probabilities[start : start + size]
             np.cumsum(own, 0, out=self.running[at + 1 : at + 1 + size])
@@ -128,13 +129,18 @@ class ReportContext:
         self.report = report
         self.total = np.array(totals).reshape(len(reports), classes)
         self.themed_total = np.array(themed_totals).reshape(len(reports), classes)
-        self.size = sizes[report]
-        self.position = np.arange(n) - first[report]
+        self.sizes, self.first = sizes, first
+        size, position = sizes[report], np.arange(n) - first[report]
         text = self.kinds != Kind.FURNITURE
         in_text = np.cumsum(text)
         order_in_text = in_text - np.concatenate([[0], in_text])[first][report] - 1
-        edge = text & ((order_in_text < EDGE_FIRST) | (self.position >= self.size - EDGE_LAST))
+        edge = text & ((order_in_text < EDGE_FIRST) | (position >= size - EDGE_LAST))
         self.edge = edge & ((self.kinds == Kind.PARAGRAPH) | (self.kinds == Kind.ITEM))
+
+    def _weight(self, start: int, stop: int) -> np.ndarray:
+        """How much segments start..stop-1 count in what the report is about: the square root
+        of their length."""
+        return np.sqrt(self.lengths[start:stop].astype(float))[:, None]
 
     def _themed_total(self, start: int, size: int) -> np.ndarray:
         """The sum of rows start..start+size-1 weighted by length and policy-theme share,
@@ -142,7 +148,7 @@ class ReportContext:
         total = np.zeros((1, self.probabilities.shape[1]))
         for first in range(start, start + size, _THEMED_ROWS):
             last = min(first + _THEMED_ROWS, start + size)
-            themed = self.weight[first:last] * (self.probabilities[first:last] * self.content)
+            themed = self._weight(first, last) * (self.probabilities[first:last] * self.content)
             # Added to the total before it, row after row as one sum over all rows adds them:
             # the figures are the same to the last bit however the rows are cut.
             total = np.add.reduce(np.concatenate([total, themed]), axis=0, keepdims=True)
@@ -156,7 +162,8 @@ class ReportContext:
         if stop <= start:
             return np.zeros((0, feature_count(classes)))
         rows = np.arange(start, stop)
-        position, size = self.position[start:stop], self.size[start:stop]
+        of = self.report[start:stop]
+        position, size = rows - self.first[of], self.sizes[of]
         own = probabilities[start:stop]
         kinds, levels = self.kinds[start:stop], self.levels[start:stop]
         parents = self.parents[start:stop]
@@ -175,11 +182,10 @@ class ReportContext:
         parent = np.where(has_parent[:, None], probabilities[np.maximum(parents, 0)], 0.0)
         others = np.maximum(size - 1, 1)
         # Divided as by a plain number: a float32 row stays float32, as for one report alone.
-        of = self.report[start:stop]
         report = (self.total[of] - own) / others[:, None].astype(own.dtype)
 
         lengths = self.lengths[start:stop]
-        total = self.themed_total[of] - self.weight[start:stop] * (own * self.content)
+        total = self.themed_total[of] - self._weight(start, stop) * (own * self.content)
         mass = total.sum(axis=1, keepdims=True)
         report_content = np.divide(total, mass, out=np.zeros_like(total), where=mass > 0)
         concentration = report_content.max(axis=1, keepdims=True)

@@ -64,8 +64,8 @@ def _in_context(
 ) -> list[ReportScores]:
     """Reports' probabilities in context (their rows one after another in `probabilities`),
     their inputs made a slice of CONTEXT_ROWS at a time."""
-    texts = [text for report in reports for text in report]
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    count = len(probabilities)
+    lengths = np.fromiter((len(t) for texts in reports for t in texts), dtype=np.int64, count=count)
     rows = ReportContext(probabilities, lengths, [read_structure(r) for r in reports], content)
     # A report's rows go through the linear stage by themselves, in slices of CONTEXT_ROWS:
     # a matrix product's last bits depend on its shape, and a report is tagged as alone.
@@ -75,7 +75,7 @@ def _in_context(
         for start, end in pairwise(bounds)
         for first in range(start, max(end, start + 1), CONTEXT_ROWS)
     ]
-    inputs = rows.features(0, len(texts)) if len(reports) > 1 else None
+    inputs = rows.features(0, count) if len(reports) > 1 else None
     pieces = []
     # Written in place, a slice at a time: a list of pieces joined at the end held two copies.
     found = np.empty(probabilities.shape)
