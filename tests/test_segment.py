@@ -1,9 +1,10 @@
+import pickle
 import time
 
 import pytest
 
 from themetag.text.normalize import to_simplified
-from themetag.text.segment import split_report
+from themetag.text.segment import Span, Spans, split_report
 
 
 def texts(report: str) -> list[str]:
@@ -101,6 +102,33 @@ def test_offsets_point_at_the_segment_in_the_original_text():
     for span in split_report(report):
         assert report[span.start : span.end] == span.text
         assert span.text == span.text.strip()
+
+
+def test_spans_held_as_columns_behave_as_the_list_of_their_spans():
+    report = "一、抓投入\n今年新建学校3所。\n二、抓质量\n开展教研活动。"
+    spans = split_report(report)
+    listed = [
+        Span(0, 5, "一、抓投入"),
+        Span(6, 15, "今年新建学校3所。"),
+        Span(16, 21, "二、抓质量"),
+        Span(22, 29, "开展教研活动。"),
+    ]
+    assert spans == listed and listed == spans and spans != listed[:3]
+    assert len(spans) == 4 and spans[-1] == listed[3] and spans[1:3] == listed[1:3]
+    assert type(spans[0].start) is int  # not a numpy integer leaking out of the columns
+    with pytest.raises(IndexError):
+        spans[4]
+    assert pickle.loads(pickle.dumps(spans)) == listed
+    assert split_report("   \n") == [] and not split_report("。")
+
+
+def test_segments_given_are_offset_into_their_text_joined_with_newlines():
+    texts = ["第一段", "第二段文字", "三"]
+    joined = "\n".join(texts)
+    spans = Spans.joined(texts)
+    assert [joined[s.start : s.end] for s in spans] == texts
+    assert [(s.start, s.end) for s in spans] == [(0, 3), (4, 9), (10, 11)]
+    assert Spans.joined([]) == []
 
 
 def test_traditional_text_cuts_like_its_simplified_form():
