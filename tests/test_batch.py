@@ -250,6 +250,12 @@ def _many_reports(folder: Path, count: int) -> Path:
     return folder
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    # A shell starts background jobs with SIGINT ignored, and a child inherits that: run from
+    # one (`bash .ci/run &`), the command line would never see the Ctrl-C sent to it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     "where",
     [[], ["--jobs", "2", "--parallel-from", "0"], ["--scheduler", "local:2"]],
@@ -264,6 +270,7 @@ def test_ctrl_c_ends_with_one_line_naming_the_journal_and_the_resume_command(tmp
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     _wait_for_reports_in(journal, process)
     # A terminal's Ctrl-C goes to the whole process group: the workers get it too.

@@ -1,6 +1,8 @@
+import logging
 import os
 import signal
 import sys
+import time
 
 import pytest
 from distributed import Client, LocalCluster
@@ -9,6 +11,7 @@ from files import REPORT, themetag
 from themetag import cli, tag_files
 from themetag.model import save_model
 from themetag.readers import Limits, find_reports
+from themetag.run.cluster import connect
 
 
 def local_cluster(workers: int = 2):
@@ -84,3 +87,22 @@ def test_bad_scheduler_options_are_clear_errors(folder, option, message):
     result = themetag("tag", folder / "a_utf8.txt", *option)
     assert result.returncode == 2 and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_after_ctrl_c_on_a_cluster_nothing_more_is_logged(caplog):
+    # distributed's threads log errors as the run is cancelled: the interrupt's echo.
+    log = logging.getLogger("tornado.application")
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), connect("local:1"):
+        log.error("before the interrupt")
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)  # the handler runs at once; the sleep is never finished
+        finally:
+            log.error("Exception in callback functools.partial(<function sync.<locals>.cancel>)")
+    log.error("after the run")
+    assert [r.getMessage() for r in caplog.records if r.name == log.name] == [
+        "before the interrupt",
+        "after the run",
+    ]
+    assert signal.getsignal(signal.SIGINT) is before

@@ -25,9 +25,33 @@ INSTALL_HINT = "pip install 'themetag[dask]'"
 TASKS_PER_THREAD = 4
 
 
+def _interrupt_quietly(signum: int, frame: object) -> None:
+    """Ctrl-C: nothing more is logged, then the run is interrupted as by default."""
+    # What distributed logs from here on is the interrupt's echo, from its own threads as the
+    # run is cancelled ("Couldn't gather keys", a NameError from sync's cancel callback: 1
+    # Ctrl-C in 10 printed one here); the run reports the interrupt itself, in one line.
+    logging.disable(logging.CRITICAL)
+    raise KeyboardInterrupt
+
+
 @contextmanager
 def connect(address: str) -> Iterator[Client]:
     """A client of the scheduler at `address`, or of a new LocalCluster for `local:N`."""
+    previous = signal.getsignal(signal.SIGINT)
+    quiet = previous is not signal.SIG_IGN  # a Ctrl-C ignored stays ignored
+    if quiet:
+        signal.signal(signal.SIGINT, _interrupt_quietly)
+    try:
+        with _connected(address) as client:
+            yield client
+    finally:
+        if quiet:
+            signal.signal(signal.SIGINT, previous)
+            logging.disable(logging.NOTSET)
+
+
+@contextmanager
+def _connected(address: str) -> Iterator[Client]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
