@@ -1,6 +1,8 @@
+import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 
@@ -44,6 +46,18 @@ def test_the_command_line_on_local_workers_writes_exactly_the_local_files(folder
             for suffix in (".jsonl", ".profiles.jsonl", ".errors.csv")
         ]
     assert outputs["dask"] == outputs["local"]
+
+
+def test_a_taken_dashboard_port_gets_no_warning(tmp_path):
+    (tmp_path / "report.txt").write_text(REPORT, encoding="utf-8")
+    with socket.socket() as taken:
+        with contextlib.suppress(OSError):  # taken already: what the test needs
+            taken.bind(("", 8787))
+            taken.listen()
+        result = themetag("tag", tmp_path, "-o", tmp_path / "out.csv", "--scheduler", "local:1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("themetag tag: 1 reports tagged"), result.stderr
+    assert "8787" not in result.stderr
 
 
 def test_a_worker_killed_mid_run_loses_no_report_and_writes_none_twice(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import signal
+import warnings
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,16 +65,20 @@ def _connected(address: str) -> Iterator[Client]:
         # this process, which closes the cluster, instead of each printing its traceback.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            # One thread per worker process: tagging is Python code that holds the GIL. Workers
-            # log warnings such as the task cancelled by closing at Ctrl-C; a report's failure
-            # reaches the run as its error row, so errors alone are logged.
-            cluster = LocalCluster(
-                n_workers=int(count),
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            with warnings.catch_warnings():
+                # The scheduler's HTTP server takes another port when 8787 is taken (a
+                # notebook's dashboard) and warns in four lines: no dashboard is asked for.
+                warnings.filterwarnings("ignore", "Port 8787 is already in use", UserWarning)
+                # One thread per worker process: tagging is Python code that holds the GIL.
+                # Workers log warnings such as the task cancelled by closing at Ctrl-C; a
+                # report's failure reaches the run as its error row, so errors alone are logged.
+                cluster = LocalCluster(
+                    n_workers=int(count),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
         finally:
             signal.signal(signal.SIGINT, previous)
         with cluster, Client(cluster) as client:
