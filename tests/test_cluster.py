@@ -103,7 +103,15 @@ def test_bad_scheduler_options_are_clear_errors(folder, option, message):
     assert "Traceback" not in result.stderr
 
 
-def test_after_ctrl_c_on_a_cluster_nothing_more_is_logged(caplog):
+@pytest.fixture
+def ctrl_c_as_in_a_terminal():
+    # A shell starts background jobs with SIGINT ignored (CI started as `bash .ci/run &`).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_after_ctrl_c_on_a_cluster_nothing_more_is_logged(caplog, ctrl_c_as_in_a_terminal):
     # distributed's threads log errors as the run is cancelled: the interrupt's echo.
     log = logging.getLogger("tornado.application")
     before = signal.getsignal(signal.SIGINT)
@@ -120,3 +128,12 @@ def test_after_ctrl_c_on_a_cluster_nothing_more_is_logged(caplog):
         "after the run",
     ]
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_ctrl_c_ignored_stays_ignored_on_a_cluster():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with connect("local:1"):
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
