@@ -476,11 +476,9 @@ def tag_reports(
     scores = model.predict_reports([spans.texts for spans in cut], keep_inputs=explain)
     tagged = []
     for spans, report_scores in zip(cut, scores, strict=True):
-        texts = spans.texts
         notes = _context_notes(model, report_scores) if explain else None
-        tags = _tags(
-            texts, report_scores.in_context, model, explain, model.context_review_threshold, notes
-        )
+        threshold = model.context_review_threshold
+        tags = _tags(spans.texts, report_scores.in_context, model, explain, threshold, notes)
         segments = TaggedSegments(spans, tags)
         tagged.append(ReportTags(segments, theme_profile(segments, model.names)))
     return tagged

@@ -144,7 +144,7 @@ class ReportContext:
 
     def _themed_total(self, start: int, size: int) -> np.ndarray:
         """The sum of rows start..start+size-1 weighted by length and policy-theme share,
-        made CONTEXT_ROWS at a time (whole, it held two copies of a huge report's rows)."""
+        made _THEMED_ROWS at a time (whole, it held two copies of a huge report's rows)."""
         total = np.zeros((1, self.probabilities.shape[1]))
         for first in range(start, start + size, _THEMED_ROWS):
             last = min(first + _THEMED_ROWS, start + size)

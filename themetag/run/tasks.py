@@ -12,7 +12,6 @@ import numpy as np
 
 from themetag.api import (
     NO_SEGMENTS,
-    MadeWhenRead,
     ModelSource,
     ReportTags,
     TaggedSegment,
@@ -27,6 +26,7 @@ from themetag.paths import readable
 from themetag.readers import read_report
 from themetag.readers.limits import DEFAULT_LIMITS, Limits
 from themetag.readers.paragraphs import Carried
+from themetag.sequences import MadeWhenRead
 from themetag.text.metadata import ReportMeta, read_meta
 
 # A row's best themes (`--top K`): id, Chinese name and probability of each.

@@ -31,8 +31,9 @@ _PINYIN_GLOSS = re.compile(f"\\((?<=[\u3400-\u9fff]\\(){_SYLLABLE_REST}(?:\\({_S
 # (`<p style="…`) and the next starting with its end (`">…`) lost one text of the batch.
 _MARKUP = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>\ue000]{0,80})?/?>|&(?:[a-z]{2,6}|#\d{2,5});")
 # Batches are normalised as one string joined by a private-use character, which NFKC, OpenCC
-# and the patterns above all leave alone: one call per step instead of one per text.
-_JOIN = "\ue000"
+# (no phrase of its holds it) and the patterns above all leave alone: one call per step
+# instead of one per text.
+JOIN = "\ue000"
 # Lone surrogates cannot be encoded; NULs go too, as OpenCC before 1.4 ended the text at one
 # (its C string) and so lost every text after it in a joined batch.
 _UNENCODABLE = re.compile("[\ud800-\udfff\x00]")
@@ -54,16 +55,19 @@ def normalize(text: str) -> str:
     return _after_width(unicodedata.normalize("NFKC", _before_nfkc(text)))
 
 
+def half_width(text: str) -> str:
+    """Full-width ASCII forms (Ａ, １, ，) made ASCII, by arithmetic on the code points:
+    str.translate takes 40-100 ns a character."""
+    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32).copy()
+    codes[(codes >= 0xFF01) & (codes <= 0xFF5E)] -= 0xFEE0
+    return codes.tobytes().decode("utf-32-le")
+
+
 def _before_nfkc(text: str) -> str:
     """Lone surrogates and NULs replaced, full-width ASCII and the ideographic space made ASCII."""
-    # Full-width forms are folded before NFKC, by arithmetic on the code points (str.translate
-    # takes 100 ns a character here): NFKC takes a slow path over any text holding a
+    # Full-width forms are folded before NFKC: NFKC takes a slow path over any text holding a
     # character it changes, and Chinese text nearly always holds full-width punctuation.
-    codes = np.frombuffer(_UNENCODABLE.sub("\ufffd", text).encode("utf-32-le"), np.uint32)
-    codes = codes.copy()
-    codes[(codes >= 0xFF01) & (codes <= 0xFF5E)] -= 0xFEE0
-    codes[codes == 0x3000] = 0x20
-    return codes.tobytes().decode("utf-32-le")
+    return half_width(_UNENCODABLE.sub("\ufffd", text)).replace("\u3000", " ")
 
 
 def _after_width(text: str) -> str:
@@ -82,9 +86,9 @@ def _space(run: re.Match) -> str:
 
 def normalize_many(texts: list[str]) -> list[str]:
     """`normalize` of each text, computed for the whole batch at once."""
-    if len(texts) < 2 or any(_JOIN in t for t in texts):
+    if len(texts) < 2 or any(JOIN in t for t in texts):
         return [normalize(t) for t in texts]
     # NFKC a text at a time keeps its slow path to the few texts that need it.
-    parts = _before_nfkc(_JOIN.join(texts)).split(_JOIN)
-    folded = _JOIN.join(unicodedata.normalize("NFKC", part) for part in parts)
-    return [part.strip() for part in _after_width(folded).split(_JOIN)]
+    parts = _before_nfkc(JOIN.join(texts)).split(JOIN)
+    folded = JOIN.join(unicodedata.normalize("NFKC", part) for part in parts)
+    return [part.strip() for part in _after_width(folded).split(JOIN)]
